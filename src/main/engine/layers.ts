@@ -1,0 +1,41 @@
+/** Stateless pieces of the GPT-2 forward pass, each a plain function over tensors. */
+import type { Activation } from './config';
+import { tf, type Tensor } from './tf';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** GPT-2's activation ('gelu_new' is the tanh approximation), the exact erf GELU, or ReLU. */
+export function activate(kind: Activation, x: Tensor): Tensor {
+  switch (kind) {
+    case 'gelu_new': {
+      const inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI); // same shape as x
+      return x.mul(0.5).mul(inner.tanh().add(1));
+    }
+    case 'gelu':
+      return x.mul(0.5).mul(x.div(Math.SQRT2).erf().add(1));
+    case 'relu':
+      return x.relu();
+  }
+}
+
+/** Additive causal mask: 0 where the destination may see the source, -Infinity above the diagonal. */
+export function causalMaskBias(T: number): Tensor {
+  const allowed = tf.linalg.bandPart(tf.ones([T, T]), -1, 0); // [Tq, Tk], 1 on and below the diagonal
+  return tf.where(allowed.cast('bool'), tf.zerosLike(allowed), tf.fill([T, T], -Infinity)); // [Tq, Tk]
+}
+
+/** The columns of a fused [D, 3D] c_attn weight for one of q, k, v, as per-head matrices. */
+export function headProjection(wQKV: Tensor, which: 0 | 1 | 2, nHead: number, dHead: number): Tensor {
+  const D = wQKV.shape[0];
+  const cols = tf.slice(wQKV, [0, which * D], [D, D]); // [D, H*dh]
+  return cols.reshape([D, nHead, dHead]).transpose([1, 0, 2]); // [H, D, dh]
+}
+
+/** Per-head linear map: x [B, T, H, K] with w [H, K, N] -> [B, T, H, N] (any leading group axis H). */
+export function perHeadMatMul(x: Tensor, w: Tensor): Tensor {
+  const [B, T, H, K] = x.shape;
+  const N = w.shape[2] as number;
+  const xh = x.reshape([B * T, H, K]).transpose([1, 0, 2]); // [H, B*T, K]
+  const y = tf.matMul(xh, w); // [H, B*T, N]
+  return y.transpose([1, 0, 2]).reshape([B, T, H, N]); // [B, T, H, N]
+}
