@@ -1,0 +1,98 @@
+/** Seeded, deterministic generation of task datasets from templates. */
+import type { Corruption, Dataset, GenerateOptions, Split, TaskItem, TaskName } from './types';
+import { TASK_NAMES } from './types';
+import type { TaskGenerator } from './sampling';
+import { Rng } from './random';
+import { ioiGenerator } from './ioi';
+import { comparisonGenerator } from './comparison';
+import { latestGenerator } from './latest';
+
+export const GENERATORS: Readonly<Record<TaskName, TaskGenerator>> = {
+  ioi: ioiGenerator,
+  comparison: comparisonGenerator,
+  latest: latestGenerator,
+};
+
+/** The corruption schemes each task supports. */
+export const CORRUPTIONS: Readonly<Record<TaskName, readonly Corruption[]>> = {
+  ioi: ioiGenerator.corruptions,
+  comparison: comparisonGenerator.corruptions,
+  latest: latestGenerator.corruptions,
+};
+
+export const DEFAULT_CORRUPTION: Readonly<Record<TaskName, Corruption>> = {
+  ioi: 'abc',
+  comparison: 'flip',
+  latest: 'swap',
+};
+
+const SPLITS: readonly Split[] = ['train', 'heldout', 'all'];
+
+/** Template ids of a task, in a stable order. */
+export function templateIds(task: TaskName): string[] {
+  return generatorFor(task).templates.map((t) => t.id);
+}
+
+function generatorFor(task: string): TaskGenerator {
+  if (!(TASK_NAMES as readonly string[]).includes(task)) {
+    throw new Error(`unknown task "${task}" (expected one of: ${TASK_NAMES.join(', ')})`);
+  }
+  return GENERATORS[task as TaskName];
+}
+
+const PROGRESS_EVERY = 1000;
+
+/**
+ * `opts.n` items of `task`, the same for the same task and options. Throws on invalid
+ * options (naming the option) and when `opts.signal` is aborted (error name 'AbortError').
+ */
+export function generate(task: TaskName, opts: GenerateOptions): TaskItem[] {
+  const generator = generatorFor(task);
+  const { n, seed, split = 'all', corruption = DEFAULT_CORRUPTION[task] } = opts;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`generate: "n" must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(seed)) throw new Error(`generate: "seed" must be an integer, got ${seed}`);
+  if (!SPLITS.includes(split)) throw new Error(`generate: "split" must be one of ${SPLITS.join(', ')}, got "${split}"`);
+  if (!generator.corruptions.includes(corruption)) {
+    throw new Error(
+      `generate: corruption "${corruption}" is not available for task "${task}" (expected one of: ${generator.corruptions.join(', ')})`,
+    );
+  }
+  let templates = generator.templates;
+  if (opts.templates) {
+    const known = new Set(templates.map((t) => t.id));
+    const unknown = opts.templates.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new Error(`generate: unknown template(s) for task "${task}": ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+    }
+    if (opts.templates.length === 0) throw new Error('generate: "templates" is empty');
+    templates = templates.filter((t) => opts.templates!.includes(t.id));
+  }
+
+  const rng = new Rng(seed);
+  const corruptRng = new Rng(seed, 1);
+  const items: TaskItem[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % PROGRESS_EVERY === 0) {
+      if (opts.signal?.aborted) {
+        const error = new Error(`generate: aborted after ${i} of ${n} items`);
+        error.name = 'AbortError';
+        throw error;
+      }
+      if (i > 0) opts.onProgress?.(i, n);
+    }
+    items.push(generator.sample(rng, corruptRng, rng.pick(templates), split, corruption));
+  }
+  opts.onProgress?.(n, n);
+  return items;
+}
+
+/** `generate` wrapped as a named dataset, e.g. "ioi-heldout-abc-seed1-n200". */
+export function generateDataset(task: TaskName, opts: GenerateOptions): Dataset {
+  const split = opts.split ?? 'all';
+  const corruption = opts.corruption ?? DEFAULT_CORRUPTION[task];
+  return {
+    name: `${task}-${split}-${corruption}-seed${opts.seed}-n${opts.n}`,
+    task,
+    items: generate(task, opts),
+  };
+}

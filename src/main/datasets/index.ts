@@ -1,0 +1,18 @@
+/** Task datasets: generation, the default vocabulary, JSONL/CSV import and export, validation. */
+export type { TaskName, TaskItem, Dataset, Split, Corruption, GenerateOptions } from './types';
+export { TASK_NAMES } from './types';
+export { generate, generateDataset, templateIds, CORRUPTIONS, DEFAULT_CORRUPTION } from './generate';
+export { defaultVocabulary, END_OF_TEXT, UNKNOWN } from './vocabulary';
+export { fillerSentences } from './filler';
+export { splitWords } from './text';
+export { itemSplit, namePairSplit, comboSplit, namePairKey, HELDOUT_MODULUS, type ItemSplit } from './split';
+export { toJsonl, parseJsonl } from './jsonl';
+export { toCsv, parseCsv, CSV_COLUMNS } from './csv';
+export { DatasetParseError } from './parseItem';
+export {
+  validateDataset,
+  unknownWords,
+  type ValidationError,
+  type ValidationProblem,
+  type ValidateOptions,
+} from './validate';
