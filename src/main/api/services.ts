@@ -1,0 +1,37 @@
+/**
+ * What the API handlers need from the rest of main. The real engine, store and job services are
+ * adapted to these interfaces where they are wired in (see createServices / engineAdapter), so
+ * handlers never depend on how a service is built.
+ */
+import type { BackendStatus, MemoryStatus, ModelConfigView, Prediction, ProjectSummary } from '../../shared/api/types';
+
+export interface ModelService {
+  /** Display name, e.g. the model folder's name. */
+  readonly name: string;
+  readonly config: ModelConfigView;
+  readonly parameterCount: number;
+  /** The backend the model runs on, e.g. 'wasm'. */
+  readonly backendName: string;
+  /** Top-k next-token predictions at the last position, most probable first. */
+  predict(prompt: string, topK: number, signal: AbortSignal): Promise<Prediction[]>;
+}
+
+export interface ProjectService {
+  create(path: string): Promise<ProjectSummary>;
+  open(path: string): Promise<ProjectSummary>;
+  saveAs(path: string): Promise<ProjectSummary>;
+  recent(): Promise<ProjectSummary[]>;
+  exportJson(path: string, report: (done: number, total: number) => void, signal: AbortSignal): Promise<{ path: string; bytes: number }>;
+}
+
+export interface Services {
+  readonly appName: string;
+  readonly appVersion: string;
+  /** The live compute backend, or null before one has started. */
+  backend(): BackendStatus | null;
+  memory(): MemoryStatus;
+  /** The loaded model, or null. */
+  model(): ModelService | null;
+  /** The project store, or null until it is wired in. */
+  projects(): ProjectService | null;
+}
