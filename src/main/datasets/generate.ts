@@ -73,12 +73,12 @@ export function generate(task: TaskName, opts: GenerateOptions): TaskItem[] {
   const items: TaskItem[] = [];
   for (let i = 0; i < n; i++) {
     if (i % PROGRESS_EVERY === 0) {
+      if (i > 0) opts.onProgress?.(i, n);
       if (opts.signal?.aborted) {
         const error = new Error(`generate: aborted after ${i} of ${n} items`);
         error.name = 'AbortError';
         throw error;
       }
-      if (i > 0) opts.onProgress?.(i, n);
     }
     items.push(generator.sample(rng, corruptRng, rng.pick(templates), split, corruption));
   }

@@ -2,9 +2,8 @@
 export type { TaskName, TaskItem, Dataset, Split, Corruption, GenerateOptions } from './types';
 export { TASK_NAMES } from './types';
 export { generate, generateDataset, templateIds, CORRUPTIONS, DEFAULT_CORRUPTION } from './generate';
-export { defaultVocabulary, END_OF_TEXT, UNKNOWN } from './vocabulary';
+export { defaultVocabulary, defaultTokenizerJson, END_OF_TEXT, UNKNOWN } from './vocabulary';
 export { fillerSentences } from './filler';
-export { splitWords } from './text';
 export { itemSplit, namePairSplit, comboSplit, namePairKey, HELDOUT_MODULUS, type ItemSplit } from './split';
 export { toJsonl, parseJsonl } from './jsonl';
 export { toCsv, parseCsv, CSV_COLUMNS } from './csv';

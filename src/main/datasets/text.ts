@@ -1,15 +1,12 @@
 /** Word-level text handling shared by the generators, the vocabulary and validation. */
+import { splitWords } from '../tokenizer/tokenizerJson';
 
 /**
- * The word-level tokenization rule of the default vocabulary: special tokens
- * ("<|endoftext|>", "<unk>") whole, runs of letters/digits/apostrophes, and every other
- * non-space character on its own. "Bob, so" -> ["Bob", ",", "so"]; " Mary" -> ["Mary"].
+ * Words as the default model's word-level tokenizer splits them (its BertPreTokenizer rule:
+ * runs of non-space, non-punctuation characters, each punctuation character alone):
+ * "Bob, so" -> ["Bob", ",", "so"]; " Mary" -> ["Mary"].
  */
-const WORD_PATTERN = /<\|endoftext\|>|<unk>|[\p{L}\p{N}']+|[^\s\p{L}\p{N}']/gu;
-
-export function splitWords(text: string): string[] {
-  return text.match(WORD_PATTERN) ?? [];
-}
+export { splitWords };
 
 const SLOT = /\{(\w+)\}/g;
 

@@ -2,6 +2,7 @@
 import { GENERATORS } from './generate';
 import { FILLER_PATTERNS } from './filler';
 import { patternWords } from './text';
+import { buildWordLevelTokenizerJson, type TokenizerJson } from '../tokenizer/tokenizerJson';
 import {
   ANIMALS,
   ANTONYM_PAIRS,
@@ -43,4 +44,9 @@ export function defaultVocabulary(): string[] {
     ...ANIMALS,
   );
   return [...new Set(words)];
+}
+
+/** The Hugging Face tokenizer.json of the default vocabulary (word-level, ids in vocabulary order). */
+export function defaultTokenizerJson(): TokenizerJson {
+  return buildWordLevelTokenizerJson(defaultVocabulary(), { unkToken: UNKNOWN, bosToken: END_OF_TEXT });
 }
