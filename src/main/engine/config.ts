@@ -24,6 +24,8 @@ export interface ModelConfig {
   tiedEmbeddings: boolean;
   /** The unembedding carries a bias `lm_head.bias` [V] (after weight processing). */
   unembedBias: boolean;
+  /** Prompts start with the tokenizer's BOS token (as the model was trained); HF GPT-2 does not. */
+  prependBos: boolean;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +94,7 @@ export function parseHfConfig(raw: unknown, file = 'config.json'): ModelConfig {
     attnOnly: r.attn_only === true,
     tiedEmbeddings: r.tie_word_embeddings === undefined ? true : r.tie_word_embeddings === true,
     unembedBias: r.unembed_bias === true,
+    prependBos: r.prepend_bos === true,
   };
 }
 
@@ -113,5 +116,6 @@ export function toHfConfig(c: ModelConfig): Record<string, unknown> {
     normalization_type: c.normalization === 'none' ? null : c.normalization,
     attn_only: c.attnOnly,
     unembed_bias: c.unembedBias,
+    prepend_bos: c.prependBos,
   };
 }

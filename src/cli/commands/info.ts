@@ -1,0 +1,32 @@
+import { memoryInfo } from '../../main/engine/backend';
+import { openModel, resolveModelDir } from '../../main/services/modelSession';
+import { MODEL_OPTION, type Command } from '../command';
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'architecture, parameter count and live backend of a model',
+  usage: 'info [--model DIR]',
+  options: { ...MODEL_OPTION },
+  async run(values) {
+    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const { config, backend } = session;
+    const data = {
+      model: session.dir,
+      architecture: config,
+      parameterCount: session.parameterCount,
+      tokenizer: { kind: session.tokenizer.kind, vocabSize: session.tokenizer.vocabSize },
+      backend,
+      memory: memoryInfo(),
+    };
+    session.model.dispose();
+    const text = [
+      `model       ${session.dir}`,
+      `layers      ${config.nLayer}   heads ${config.nHead}   d_model ${config.dModel}   d_head ${config.dHead}   d_mlp ${config.attnOnly ? '-' : config.dMlp}`,
+      `context     ${config.nCtx}   vocab ${config.vocabSize} (${session.tokenizer.kind} tokenizer)`,
+      `variant     ${config.activation}, norm ${config.normalization}${config.attnOnly ? ', attention-only' : ''}${config.tiedEmbeddings ? ', tied unembedding' : ', untied unembedding'}`,
+      `parameters  ${session.parameterCount.toLocaleString('en-US')}`,
+      `backend     ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''})`,
+    ].join('\n');
+    return { data, text };
+  },
+};

@@ -1,0 +1,58 @@
+/**
+ * A loaded model ready for analysis: engine weights on the live backend plus its tokenizer.
+ * Opening checks the model's fp32 size against the backend's limit before anything is read.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { initBackend, type BackendInfo } from '../engine/backend';
+import type { ModelConfig } from '../engine/config';
+import { HookedGPT2 } from '../engine/model';
+import { parameterCount } from '../engine/params';
+import { loadModelDir } from '../loader/modelDir';
+import type { Tokenizer } from '../tokenizer/types';
+
+export interface ModelSession {
+  dir: string;
+  name: string;
+  config: ModelConfig;
+  tokenizer: Tokenizer;
+  model: HookedGPT2;
+  backend: BackendInfo;
+  parameterCount: number;
+}
+
+/** Room left for activations beside the weights on a backend with a hard memory limit. */
+const ACTIVATION_HEADROOM_BYTES = 512 * 1024 ** 2;
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The bundled default model shipped in resources/. */
+export function defaultModelDir(root = REPO_ROOT): string {
+  return path.join(root, 'resources', 'default-model');
+}
+
+export function resolveModelDir(dir: string | undefined): string {
+  if (dir) return path.resolve(dir);
+  const bundled = defaultModelDir();
+  if (!existsSync(path.join(bundled, 'config.json'))) {
+    throw new Error(`no --model given and the bundled default model is missing at ${bundled}`);
+  }
+  return bundled;
+}
+
+export async function openModel(dir: string, opts: { onProgress?: (fraction: number) => void } = {}): Promise<ModelSession> {
+  const backend = await initBackend();
+  const maxParamBytes = backend.memoryLimitBytes === undefined ? undefined : backend.memoryLimitBytes - ACTIVATION_HEADROOM_BYTES;
+  const loaded = await loadModelDir(dir, { maxParamBytes, backendName: backend.name, onProgress: opts.onProgress });
+  const model = HookedGPT2.fromParams(loaded.config, loaded.params);
+  return {
+    dir: loaded.dir,
+    name: path.basename(loaded.dir),
+    config: loaded.config,
+    tokenizer: loaded.tokenizer,
+    model,
+    backend,
+    parameterCount: parameterCount(loaded.config),
+  };
+}
