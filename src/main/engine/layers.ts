@@ -8,7 +8,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function activate(kind: Activation, x: Tensor): Tensor {
   switch (kind) {
     case 'gelu_new': {
-      const inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI); // same shape as x
+      const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI); // same shape as x
       return x.mul(0.5).mul(inner.tanh().add(1));
     }
     case 'gelu':
@@ -24,11 +24,10 @@ export function causalMaskBias(T: number): Tensor {
   return tf.where(allowed.cast('bool'), tf.zerosLike(allowed), tf.fill([T, T], -Infinity)); // [Tq, Tk]
 }
 
-/** The columns of a fused [D, 3D] c_attn weight for one of q, k, v, as per-head matrices. */
-export function headProjection(wQKV: Tensor, which: 0 | 1 | 2, nHead: number, dHead: number): Tensor {
-  const D = wQKV.shape[0];
-  const cols = tf.slice(wQKV, [0, which * D], [D, D]); // [D, H*dh]
-  return cols.reshape([D, nHead, dHead]).transpose([1, 0, 2]); // [H, D, dh]
+/** A [D, H*dh] projection (columns head-major) as per-head matrices. */
+export function headMatrices(w: Tensor, nHead: number, dHead: number): Tensor {
+  const D = w.shape[0] as number;
+  return w.reshape([D, nHead, dHead]).transpose([1, 0, 2]); // [H, D, dh]
 }
 
 /** Per-head linear map: x [B, T, H, K] with w [H, K, N] -> [B, T, H, N] (any leading group axis H). */

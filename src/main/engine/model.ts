@@ -6,7 +6,7 @@
 import type { ModelConfig } from './config';
 import { blockHook, hookLayer, isOptionalHook, QKV_INPUT_SUFFIXES } from './hookNames';
 import { HookRunner, type Hook, type NameFilter } from './hookRunner';
-import { activate, causalMaskBias, headProjection, perHeadMatMul } from './layers';
+import { activate, causalMaskBias, headMatrices, perHeadMatMul } from './layers';
 import type { ParamDict } from './params';
 import { tf, type Tensor } from './tf';
 import { uploadWeights, weightTensors, type LayerNormWeights, type ModelWeights } from './weights';
@@ -226,19 +226,20 @@ export class HookedGPT2 {
     const residPre = r.point(at('hook_resid_pre'), l, residIn); // [B, T, D]
 
     let q: Tensor, k: Tensor, v: Tensor; // each [B, T, H, dh]
+    const projections = [[w.wQ, w.bQ], [w.wK, w.bK], [w.wV, w.bV]] as const;
     if (QKV_INPUT_SUFFIXES.some((s) => r.wants(at(s)))) {
       // Split inputs: each head reads its own copy of the residual for q, k and v, so edge
       // interventions can feed one head's query a different stream than its key or value.
       // The three streams are stacked, so ln1's hooks fire once with shape [B, T, 3, H, *].
       const streams = QKV_INPUT_SUFFIXES.map((s) => r.point(at(s), l, tf.broadcastTo(residPre.expandDims(2), [B, T, H, D]))); // 3 x [B, T, H, D]
       const x = this.norm(tf.stack(streams, 2), w.ln1, at('ln1'), l, r).reshape([B, T, 3 * H, D]); // [B, T, 3H, D]
-      const wHeads = tf.concat([0, 1, 2].map((i) => headProjection(w.wQKV, i as 0 | 1 | 2, H, dh)), 0); // [3H, D, dh]
-      const qkv = perHeadMatMul(x, wHeads).reshape([B, T, 3, H, dh]).add(w.bQKV.reshape([3, H, dh])); // [B, T, 3, H, dh]
-      [q, k, v] = [0, 1, 2].map((i) => tf.slice(qkv, [0, 0, i, 0, 0], [B, T, 1, H, dh]).reshape([B, T, H, dh]));
+      const wHeads = tf.concat(projections.map(([wp]) => headMatrices(wp, H, dh)), 0); // [3H, D, dh]
+      const bHeads = tf.stack(projections.map(([, bp]) => bp.reshape([H, dh]))); // [3, H, dh]
+      const qkv = perHeadMatMul(x, wHeads).reshape([B, T, 3, H, dh]).add(bHeads); // [B, T, 3, H, dh]
+      [q, k, v] = tf.unstack(qkv.transpose([2, 0, 1, 3, 4])) as [Tensor, Tensor, Tensor]; // 3 x [B, T, H, dh]
     } else {
-      const x = this.norm(residPre, w.ln1, at('ln1'), l, r); // [B, T, D]
-      const qkv = tf.matMul(x.reshape([B * T, D]), w.wQKV).add(w.bQKV).reshape([B, T, 3, H, dh]); // [B, T, 3, H, dh]
-      [q, k, v] = [0, 1, 2].map((i) => tf.slice(qkv, [0, 0, i, 0, 0], [B, T, 1, H, dh]).reshape([B, T, H, dh]));
+      const x = this.norm(residPre, w.ln1, at('ln1'), l, r).reshape([B * T, D]); // [B*T, D]
+      [q, k, v] = projections.map(([wp, bp]) => tf.matMul(x, wp).add(bp).reshape([B, T, H, dh])) as [Tensor, Tensor, Tensor]; // 3 x [B, T, H, dh]
     }
     q = r.point(at('attn.hook_q'), l, q);
     k = r.point(at('attn.hook_k'), l, k);
@@ -306,3 +307,4 @@ function assertNoHooksBefore(layer: number, hooks: readonly Hook[]): void {
     }
   }
 }
+

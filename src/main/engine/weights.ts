@@ -1,6 +1,6 @@
 /**
- * The engine's tensors, uploaded once from a ParamDict. Attention weights stay fused as GPT-2
- * stores them ([D, 3D] for q, k, v) for the fast path; per-head views are derived on demand.
+ * The engine's tensors, uploaded once from a ParamDict. GPT-2's fused c_attn ([D, 3D]) is split
+ * into separate q, k, v matrices here, once, so the forward pass never slices it.
  */
 import type { ModelConfig } from './config';
 import { expectedParamShapes, type ParamDict } from './params';
@@ -13,8 +13,13 @@ export interface LayerNormWeights {
 
 export interface BlockWeights {
   ln1: LayerNormWeights | undefined;
-  wQKV: tf.Tensor2D; // [D, 3D]: columns q | k | v, each head-major (head h at h*dh..(h+1)*dh)
-  bQKV: tf.Tensor1D; // [3D]
+  /** q, k, v projections split from GPT-2's fused c_attn; columns head-major (head h at h*dh..(h+1)*dh). */
+  wQ: tf.Tensor2D; // [D, H*dh]
+  wK: tf.Tensor2D; // [D, H*dh]
+  wV: tf.Tensor2D; // [D, H*dh]
+  bQ: tf.Tensor1D; // [H*dh]
+  bK: tf.Tensor1D; // [H*dh]
+  bV: tf.Tensor1D; // [H*dh]
   wO: tf.Tensor2D; // [D, D]: rows head-major (H*dh), columns D
   bO: tf.Tensor1D; // [D]
   ln2: LayerNormWeights | undefined;
@@ -62,6 +67,17 @@ export function uploadWeights(c: ModelConfig, params: ParamDict): ModelWeights {
     return tensor;
   };
   const opt = <R extends tf.Rank>(name: string): tf.Tensor<R> | undefined => (expected.has(name) ? t<R>(name) : undefined);
+  /** Column block `which` (0 q, 1 k, 2 v) of a fused c_attn weight [D, 3D] or bias [3D]. */
+  const attnPart = <R extends tf.Rank>(name: string, which: number): tf.Tensor<R> => {
+    const p = params.get(name)!;
+    const D = c.dModel;
+    const rows = p.shape.length === 2 ? p.shape[0] : 1;
+    const part = new Float32Array(rows * D);
+    for (let r = 0; r < rows; r++) part.set(p.data.subarray(r * 3 * D + which * D, r * 3 * D + (which + 1) * D), r * D);
+    const tensor = tf.tensor(part, p.shape.length === 2 ? [rows, D] : [D], 'float32') as unknown as tf.Tensor<R>;
+    created.push(tensor);
+    return tensor;
+  };
   const ln = (prefix: string): LayerNormWeights | undefined =>
     expected.has(`${prefix}.weight`) ? { w: t(`${prefix}.weight`), b: t(`${prefix}.bias`) } : undefined;
   try {
@@ -71,8 +87,12 @@ export function uploadWeights(c: ModelConfig, params: ParamDict): ModelWeights {
       const p = `h.${l}.`;
       blocks.push({
         ln1: ln(`${p}ln_1`),
-        wQKV: t(`${p}attn.c_attn.weight`),
-        bQKV: t(`${p}attn.c_attn.bias`),
+        wQ: attnPart(`${p}attn.c_attn.weight`, 0),
+        wK: attnPart(`${p}attn.c_attn.weight`, 1),
+        wV: attnPart(`${p}attn.c_attn.weight`, 2),
+        bQ: attnPart(`${p}attn.c_attn.bias`, 0),
+        bK: attnPart(`${p}attn.c_attn.bias`, 1),
+        bV: attnPart(`${p}attn.c_attn.bias`, 2),
         wO: t(`${p}attn.c_proj.weight`),
         bO: t(`${p}attn.c_proj.bias`),
         ln2: ln(`${p}ln_2`),
@@ -106,7 +126,7 @@ export function weightTensors(w: ModelWeights): tf.Tensor[] {
   add(w.lnF?.w);
   add(w.lnF?.b);
   for (const b of w.blocks) {
-    for (const x of [b.ln1?.w, b.ln1?.b, b.wQKV, b.bQKV, b.wO, b.bO, b.ln2?.w, b.ln2?.b, b.wIn, b.bIn, b.wOut, b.bOut]) add(x);
+    for (const x of [b.ln1?.w, b.ln1?.b, b.wQ, b.wK, b.wV, b.bQ, b.bK, b.bV, b.wO, b.bO, b.ln2?.w, b.ln2?.b, b.wIn, b.bIn, b.wOut, b.bOut]) add(x);
   }
   return [...all];
 }
