@@ -25,6 +25,22 @@ export interface TaskGenerator {
 
 const MAX_ATTEMPTS = 10_000;
 
+const partnerCache = new Map<string, { list: string[]; set: Set<string> }>();
+
+/** The names whose pair with `name` lies in `split` (cached: the rule never changes). */
+function partnerEntry(name: string, split: 'train' | 'heldout') {
+  const key = `${split}:${name}`;
+  let entry = partnerCache.get(key);
+  if (!entry) {
+    const list = NAMES.filter((other) => other !== name && namePairSplit(name, other) === split);
+    entry = { list, set: new Set(list) };
+    partnerCache.set(key, entry);
+  }
+  return entry;
+}
+const partners = (name: string, split: 'train' | 'heldout') => partnerEntry(name, split).list;
+const partnerSet = (name: string, split: 'train' | 'heldout') => partnerEntry(name, split).set;
+
 /**
  * `k` distinct names whose every pair lies in `split` (any names for 'all'), in random order.
  * Grows the set one name at a time from the partners that keep all pairs in the split.
@@ -34,8 +50,8 @@ export function pickNames(rng: Rng, k: number, split: Split): string[] {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const chosen = [rng.pick(NAMES)];
     while (chosen.length < k) {
-      const candidates = NAMES.filter(
-        (name) => !chosen.includes(name) && chosen.every((c) => namePairSplit(name, c) === split),
+      const candidates = partners(chosen[0], split).filter(
+        (name) => !chosen.includes(name) && chosen.every((c) => partnerSet(c, split).has(name)),
       );
       if (candidates.length === 0) break;
       chosen.push(rng.pick(candidates));

@@ -88,7 +88,7 @@ export function validateDataset(
       report(
         'corrupted',
         'length-mismatch',
-        `token length ${corrupted.length} differs from the clean prompt's ${clean.length} (clean ${clean.length} tokens, corrupted ${corrupted.length})`,
+        `clean and corrupted token lengths differ: clean ${clean.length} tokens, corrupted ${corrupted.length}`,
       );
     }
   });
