@@ -1,12 +1,14 @@
 /**
  * The engine's logits against the independent Float64 reference, across shapes and the toy
- * variants. Tolerance: max |engine - reference| <= 1e-4 x max |reference| (fp32 vs fp64).
+ * variants, on random models the test writes to disk in the real Hugging Face layout and loads
+ * back through the real loader. Tolerance: max |engine - reference| <= 1e-4 x max |reference|.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HookedGPT2 } from '../../src/main/engine/model';
-import { randomParams } from '../../src/main/engine/params';
+import { loadModelDir } from '../../src/main/loader/modelDir';
 import { maxRelativeError, referenceLogits, type RefConfig } from './referenceGpt2';
-import { randomTokens, startBackend, tinyConfig } from '../helpers/engine';
+import { randomTokens, startBackend } from '../helpers/engine';
+import { makeTmpDir, removeTmpDirs, writeRandomModel } from '../helpers/hfFixtures';
 import type { ModelConfig } from '../../src/main/engine/config';
 
 const TOLERANCE = 1e-4;
@@ -19,6 +21,7 @@ function refConfig(c: ModelConfig): RefConfig {
 }
 
 beforeAll(startBackend);
+afterAll(removeTmpDirs);
 
 const CASES: { label: string; hf: Record<string, unknown>; B: number; T: number }[] = [
   { label: 'GPT-2 block, batch 3', hf: {}, B: 3, T: 7 },
@@ -35,9 +38,10 @@ const CASES: { label: string; hf: Record<string, unknown>; B: number; T: number 
 describe('forward pass matches the Float64 reference', () => {
   for (const { label, hf, B, T } of CASES) {
     it(label, async () => {
-      const config = tinyConfig(hf);
-      const params = randomParams(config, 7, 0.3);
-      const model = HookedGPT2.fromParams(config, params);
+      const { config, params, dir } = await writeRandomModel(await makeTmpDir(), { n_layer: 2, n_head: 4, n_embd: 16, vocab_size: 23, ...hf }, 7, { std: 0.3 });
+      const loaded = await loadModelDir(dir);
+      expect(loaded.config).toEqual(config);
+      const model = HookedGPT2.fromParams(loaded.config, loaded.params);
       const tokens = randomTokens(B, T, config.vocabSize, 11);
       const logits = model.forward(tokens, 'all');
       expect(logits.shape).toEqual([B, T, config.vocabSize]);
