@@ -1,0 +1,31 @@
+/**
+ * Electron entry: build the services and hand the real `electron` module to the shell.
+ * Everything testable lives in src/main/shell and src/main/api.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDefaultServices } from './api/defaultServices';
+import { ApiRouter } from './api/router';
+import type { ElectronApi } from './shell/electronApi';
+import { startShell } from './shell/shell';
+
+const here = dirname(fileURLToPath(import.meta.url)); // out/main
+
+async function main(): Promise<void> {
+  const electron: ElectronApi = { app, BrowserWindow, dialog, ipcMain, Menu, session };
+  const services = await createDefaultServices({ appVersion: app.getVersion() });
+  const devUrl = process.env.ELECTRON_RENDERER_URL;
+  await startShell(electron, {
+    router: new ApiRouter(services),
+    preloadPath: join(here, '../preload/index.cjs'),
+    renderer: !app.isPackaged && devUrl ? { kind: 'url', url: devUrl } : { kind: 'file', path: join(here, '../renderer/index.html') },
+    platform: process.platform,
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error('Circuit Workbench failed to start:', error);
+  dialog.showErrorBox('Circuit Workbench failed to start', error instanceof Error ? error.message : String(error));
+  app.quit();
+});

@@ -1,0 +1,21 @@
+/** Deny navigation, new windows, webviews and permission prompts for every web contents. */
+import type { PermissionSessionLike, WebContentsLike } from './electronApi';
+
+export function hardenWebContents(contents: WebContentsLike): void {
+  // The app is one page: any navigation away (a dropped file, a link, a redirect) is refused.
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+export function denyAllPermissions(session: PermissionSessionLike): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+}
+
+/** For dev-server pages only: file:// pages carry their CSP in a meta tag. */
+export function enforceCsp(session: PermissionSessionLike, policy: string): void {
+  session.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
+  });
+}
