@@ -14,3 +14,4 @@ export { DatasetRepo, datasetContentHash, type DatasetItem, type DatasetRecord }
 export { ModelRepo, type ModelRecord } from './repos/models';
 export { EditRepo, type EditRecord } from './repos/edits';
 export { NoteRepo, type NoteRecord, type NoteTarget, type NoteTargetKind } from './repos/notes';
+export { openWorkerConnection } from './worker-connection';

@@ -56,7 +56,7 @@ export class EditRepo {
   }
 
   list(modelId?: number): EditRecord[] {
-    const rows = this.db.prepare('SELECT id FROM model_edits WHERE (?1 IS NULL OR model_id = ?1) ORDER BY id').all(modelId ?? null) as Array<{ id: number }>;
+    const rows = this.db.prepare('SELECT id FROM model_edits WHERE (@model IS NULL OR model_id = @model) ORDER BY id').all({ model: modelId ?? null }) as Array<{ id: number }>;
     return rows.map((r) => this.get(r.id));
   }
 

@@ -115,8 +115,8 @@ export class RunRepo {
 
   list(filter: { kind?: string; status?: RunStatus; limit?: number } = {}): RunRecord[] {
     const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM runs WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id DESC LIMIT ?3`)
-      .all(filter.kind ?? null, filter.status ?? null, filter.limit ?? -1) as RunRow[];
+      .prepare(`SELECT ${COLUMNS} FROM runs WHERE (@kind IS NULL OR kind = @kind) AND (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit`)
+      .all({ kind: filter.kind ?? null, status: filter.status ?? null, limit: filter.limit ?? -1 }) as RunRow[];
     return rows.map(toRecord);
   }
 
@@ -137,6 +137,16 @@ export class RunRepo {
              WHERE id = ? AND status IN ('queued', 'interrupted', 'cancelled')`,
           )
           .run(nowIso(), id).changes === 1,
+    );
+  }
+
+  /** interrupted | cancelled -> queued, keeping the checkpoint (resume). Returns false from any other state. */
+  requeue(id: number): boolean {
+    return this.write(
+      () =>
+        this.db
+          .prepare("UPDATE runs SET status = 'queued', ended_at = NULL, error = NULL WHERE id = ? AND status IN ('interrupted', 'cancelled')")
+          .run(id).changes === 1,
     );
   }
 
