@@ -1,0 +1,101 @@
+/**
+ * End to end: the built renderer served by the real WebSocket server, driven in headless
+ * Chromium. Shows the status bar, a prediction, a job with progress and cancel, a reload, and no
+ * console errors or CSP violations. Screenshots go to test-results/e2e/.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiRouter } from '../../src/main/api/router';
+import type { Services } from '../../src/main/api/services';
+import { startServer, type RunningServer } from '../../src/server/server';
+import { fakePredict, fakeServices } from '../api/fakeServices';
+import { launchChromium } from '../helpers/browser';
+
+// The one line to change when the engine lands: real services on a test model.
+const services: Services = fakeServices();
+const expectedPredictions = (prompt: string, topK: number) => fakePredict(prompt, topK);
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = resolve(ROOT, 'test-results/e2e');
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  // Build exactly what `npm run serve` serves (about 2 s).
+  execFileSync(process.execPath, [resolve(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'pipe' });
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ router: new ApiRouter(services), rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('workbench in the browser', () => {
+  it('loads with the token, hides it from the address bar, and shows the status bar', async () => {
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('status-model').textContent()).toBe('fake-tiny');
+    expect(page.url()).not.toContain('token=');
+    expect(await page.getByTestId('status-backend').textContent()).toBe('cpu · CPU');
+    expect(await page.getByTestId('status-memory').textContent()).toMatch(/\d+(\.\d)? MiB RSS\s·\s4\.0 KiB in 3 tensors/);
+    expect(await page.getByTestId('status-transport').textContent()).toContain('browser');
+  });
+
+  it('shows a prediction for a prompt', async () => {
+    const prompt = 'When Mary and John went to the store, John gave a drink to';
+    await page.getByTestId('predict-prompt').fill(prompt);
+    await page.getByTestId('predict-topk').fill('5');
+    await page.getByTestId('predict-run').click();
+    await page.getByTestId('prediction-row').first().waitFor();
+    const tokens = await page.getByTestId('prediction-token').allTextContents();
+    const expected = expectedPredictions(prompt, 5);
+    expect(tokens).toEqual(expected.map((p) => p.token.replace(/ /g, '␣')));
+    const probs = (await page.getByTestId('prediction-prob').allTextContents()).map((t) => Number.parseFloat(t) / 100);
+    probs.forEach((p, i) => expect(p).toBeCloseTo(expected[i].prob, 2));
+    await page.screenshot({ path: resolve(SHOTS, '01-predict.png'), fullPage: true });
+  });
+
+  it('runs a job with a progress bar and cancels it', async () => {
+    await page.getByRole('button', { name: 'Diagnostics' }).click();
+    await page.getByTestId('run-test-job').click();
+    const job = page.getByTestId('job').first();
+    await expect.poll(() => job.locator('progress').getAttribute('value')).not.toBeNull();
+    await expect.poll(async () => Number(await job.locator('progress').getAttribute('value'))).toBeGreaterThan(0);
+    await page.screenshot({ path: resolve(SHOTS, '02-job-running.png'), fullPage: true });
+    await job.getByTestId('job-cancel').click();
+    await expect.poll(() => job.getAttribute('data-state')).toBe('cancelled');
+    await page.screenshot({ path: resolve(SHOTS, '03-job-cancelled.png'), fullPage: true });
+  });
+
+  it('still works after a reload (token kept for the tab)', async () => {
+    await page.reload();
+    await expect.poll(() => page.getByTestId('status-model').textContent()).toBe('fake-tiny');
+  });
+
+  it('explains what to do when opened without the token', async () => {
+    const other = await browser.newPage();
+    await other.goto(`http://127.0.0.1:${server.port}/`);
+    expect(await other.getByTestId('fatal-message').textContent()).toContain('npm run serve');
+    await other.close();
+  });
+
+  it('logged no errors and no CSP violations', () => {
+    expect(problems).toEqual([]);
+  });
+});
