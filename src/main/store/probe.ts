@@ -93,13 +93,16 @@ export function probeProjectFile(file: string, opts: { integrity?: IntegrityMode
   }
 }
 
+/**
+ * A read-only connection creates -shm (and an empty -wal when there was none). On a refused
+ * file remove what we created: -shm is only an index SQLite rebuilds from the WAL. (Another
+ * process opening the same file within these milliseconds is the one case this could disturb.)
+ */
 function removeEmptySideFiles(file: string, walExisted: boolean, shmExisted: boolean): void {
   try {
-    if (!walExisted && fs.existsSync(`${file}-wal`) && fs.statSync(`${file}-wal`).size === 0) {
-      fs.unlinkSync(`${file}-wal`);
-      if (!shmExisted && fs.existsSync(`${file}-shm`)) fs.unlinkSync(`${file}-shm`);
-    }
+    if (!shmExisted && fs.existsSync(`${file}-shm`)) fs.unlinkSync(`${file}-shm`);
+    if (!walExisted && fs.existsSync(`${file}-wal`) && fs.statSync(`${file}-wal`).size === 0) fs.unlinkSync(`${file}-wal`);
   } catch {
-    // Best effort: leftover empty side files are harmless to SQLite.
+    // Best effort: leftover side files are harmless to SQLite.
   }
 }
