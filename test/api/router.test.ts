@@ -131,10 +131,11 @@ describe('ApiConnection', () => {
 describe('ProtocolClient against a router connection (in memory)', () => {
   function pair(): ProtocolClient {
     const router = new ApiRouter(fakeServices());
-    let client!: ProtocolClient;
+    const wire: { toClient?: (m: unknown) => void } = {};
     // A JSON round trip on each hop, as on a real wire.
-    const connection = router.connect((m) => client.receive(JSON.parse(JSON.stringify(m))));
-    client = new ProtocolClient((m) => connection.receive(JSON.parse(JSON.stringify(m))));
+    const connection = router.connect((m) => wire.toClient?.(JSON.parse(JSON.stringify(m))));
+    const client = new ProtocolClient((m) => connection.receive(JSON.parse(JSON.stringify(m))));
+    wire.toClient = (m) => client.receive(m);
     return client;
   }
 

@@ -8,10 +8,11 @@ import { fakePredict, fakeServices } from '../api/fakeServices';
 
 function bridge(): BridgeApi {
   const router = new ApiRouter(fakeServices());
-  let client!: ProtocolClient;
+  const wire: { toClient?: (m: unknown) => void } = {};
   // structuredClone stands in for IPC serialization.
-  const connection = router.connect((m) => client.receive(structuredClone(m)));
-  client = new ProtocolClient((m) => connection.receive(structuredClone(m)));
+  const connection = router.connect((m) => wire.toClient?.(structuredClone(m)));
+  const client = new ProtocolClient((m) => connection.receive(structuredClone(m)));
+  wire.toClient = (m) => client.receive(m);
   return buildBridge(client);
 }
 
