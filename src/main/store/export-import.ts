@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidDataError, StoreError } from './errors';
-import { probeProjectFile } from './probe';
+import { probeProjectFile, withReadOnlyConnection } from './probe';
 import { ProjectStore, type OpenOptions } from './project-store';
 import type { CircuitGraph } from './repos/circuit-graph';
 import type { CircuitRecord } from './repos/circuits';
@@ -30,12 +30,7 @@ export function importProject(source: string, dest: string, opts: Omit<OpenOptio
   const tmp = `${abs}.partial-${process.pid}`;
   fs.rmSync(tmp, { force: true });
   try {
-    const reader = new Database(src, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? 2000 });
-    try {
-      reader.prepare('VACUUM INTO ?').run(tmp);
-    } finally {
-      reader.close();
-    }
+    withReadOnlyConnection(src, opts.busyTimeoutMs ?? 2000, (reader) => reader.prepare('VACUUM INTO ?').run(tmp));
     const copy = new Database(tmp);
     try {
       copy.pragma('journal_mode = WAL');

@@ -53,52 +53,60 @@ function checkIdentity(file: string, applicationId: number, userVersion: number)
 }
 
 /**
+ * Run `fn` on a read-only connection, then remove the -wal/-shm files the connection created
+ * (a read-only connection leaves them behind; SQLite removes them only on a read-write close).
+ */
+export function withReadOnlyConnection<T>(file: string, busyTimeoutMs: number, fn: (db: Database.Database) => T): T {
+  const walExisted = fs.existsSync(`${file}-wal`);
+  const shmExisted = fs.existsSync(`${file}-shm`);
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+    removeCreatedSideFiles(file, walExisted, shmExisted);
+  }
+}
+
+/**
  * Probe an existing file. Throws NotSqliteError, NotAProjectError, NewerSchemaError,
  * CorruptedProjectError or ProjectLockedError; returns what it checked otherwise.
  */
 export function probeProjectFile(file: string, opts: { integrity?: IntegrityMode; busyTimeoutMs?: number } = {}): ProbeReport {
   const header = readHeader(file);
-  const walExisted = fs.existsSync(`${file}-wal`);
-  const shmExisted = fs.existsSync(`${file}-shm`);
   // Without a WAL file the header is authoritative: refuse foreign and newer files before SQLite touches them.
-  if (!walExisted) checkIdentity(file, header.applicationId, header.userVersion);
+  if (!fs.existsSync(`${file}-wal`)) checkIdentity(file, header.applicationId, header.userVersion);
 
   const size = fs.statSync(file).size;
   const mode = opts.integrity ?? 'auto';
   const check = mode === 'full' || (mode === 'auto' && size <= FULL_CHECK_LIMIT_BYTES) ? 'integrity_check' : 'quick_check';
-  let db: Database.Database | undefined;
-  let refused = false;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? 2000 });
-    // A WAL file may hold a newer header than the main file: ask SQLite, which reads through it.
-    const applicationId = db.pragma('application_id', { simple: true }) as number;
-    const userVersion = db.pragma('user_version', { simple: true }) as number;
-    checkIdentity(file, applicationId, userVersion);
-    const t0 = performance.now();
-    const rows = db.pragma(check) as Array<Record<string, string>>;
-    const messages = rows.map((r) => Object.values(r)[0]);
-    if (messages.length !== 1 || messages[0] !== 'ok') {
-      throw new CorruptedProjectError(file, `${check}: ${messages.slice(0, 3).join('; ')}${messages.length > 3 ? `; and ${messages.length - 3} more` : ''}`);
-    }
-    return { schemaVersion: userVersion, check, checkMs: performance.now() - t0 };
+    return withReadOnlyConnection(file, opts.busyTimeoutMs ?? 2000, (db) => {
+      // A WAL file may hold a newer header than the main file: ask SQLite, which reads through it.
+      const applicationId = db.pragma('application_id', { simple: true }) as number;
+      const userVersion = db.pragma('user_version', { simple: true }) as number;
+      checkIdentity(file, applicationId, userVersion);
+      const t0 = performance.now();
+      const rows = db.pragma(check) as Array<Record<string, string>>;
+      const messages = rows.map((r) => Object.values(r)[0]);
+      if (messages.length !== 1 || messages[0] !== 'ok') {
+        throw new CorruptedProjectError(file, `${check}: ${messages.slice(0, 3).join('; ')}${messages.length > 3 ? `; and ${messages.length - 3} more` : ''}`);
+      }
+      return { schemaVersion: userVersion, check, checkMs: performance.now() - t0 };
+    });
   } catch (err) {
-    refused = true;
     if (isCorruptError(err)) throw new CorruptedProjectError(file, (err as Error).message);
     if (isBusyError(err)) throw new ProjectLockedError(file, `SQLite reports: ${(err as Error).message}`);
     throw err;
-  } finally {
-    db?.close();
-    // A read-only connection leaves empty -wal/-shm files behind; remove the ones we created on a refused file.
-    if (refused) removeEmptySideFiles(file, walExisted, shmExisted);
   }
 }
 
 /**
- * A read-only connection creates -shm (and an empty -wal when there was none). On a refused
- * file remove what we created: -shm is only an index SQLite rebuilds from the WAL. (Another
+ * A read-only connection creates -shm (and an empty -wal when there was none). Remove what we
+ * created: -shm is only an index SQLite rebuilds from the WAL. (Another
  * process opening the same file within these milliseconds is the one case this could disturb.)
  */
-function removeEmptySideFiles(file: string, walExisted: boolean, shmExisted: boolean): void {
+function removeCreatedSideFiles(file: string, walExisted: boolean, shmExisted: boolean): void {
   try {
     if (!shmExisted && fs.existsSync(`${file}-shm`)) fs.unlinkSync(`${file}-shm`);
     if (!walExisted && fs.existsSync(`${file}-wal`) && fs.statSync(`${file}-wal`).size === 0) fs.unlinkSync(`${file}-wal`);
