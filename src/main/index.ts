@@ -14,7 +14,9 @@ const here = dirname(fileURLToPath(import.meta.url)); // out/main
 
 async function main(): Promise<void> {
   const electron: ElectronApi = { app, BrowserWindow, dialog, ipcMain, Menu, session };
-  const services = await createDefaultServices({ appVersion: app.getVersion() });
+  // Packaged: resources/ sits in process.resourcesPath (electron-builder extraResources); dev: the repo's.
+  const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '../../resources');
+  const services = await createDefaultServices({ appVersion: app.getVersion(), resourcesDir, modelDir: process.env.CWB_MODEL_DIR || undefined });
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   await startShell(electron, {
     router: new ApiRouter(services),

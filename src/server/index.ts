@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     throw new Error(`${rendererDir}/index.html is missing: build the renderer first (npm run build)`);
   }
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const services = await createDefaultServices({ appVersion: pkg.version, modelDir: values.model });
+  const services = await createDefaultServices({ appVersion: pkg.version, modelDir: values.model, resourcesDir: resolve('resources') });
   const server = await startServer({ router: new ApiRouter(services), rendererDir, host: values.host, port });
   if (!LOOPBACK.has(server.host)) {
     console.warn(`warning: listening on ${server.host}: anyone who can reach this address and has the token can drive the workbench`);

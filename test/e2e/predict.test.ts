@@ -8,20 +8,18 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDefaultServices } from '../../src/main/api/defaultServices';
 import { ApiRouter } from '../../src/main/api/router';
-import type { Services } from '../../src/main/api/services';
 import { startServer, type RunningServer } from '../../src/server/server';
-import { fakePredict, fakeServices } from '../api/fakeServices';
 import { launchChromium } from '../helpers/browser';
-
-// The one line to change when the engine lands: real services on a test model.
-const services: Services = fakeServices();
-const expectedPredictions = (prompt: string, topK: number) => fakePredict(prompt, topK);
+import { makeTmpDir, removeTmpDirs, writeRandomModel } from '../helpers/hfFixtures';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = resolve(ROOT, 'test-results/e2e');
 
 let server: RunningServer;
+let router: ApiRouter;
+let modelName: string;
 let browser: Browser;
 let page: Page;
 const problems: string[] = [];
@@ -30,7 +28,12 @@ beforeAll(async () => {
   // Build exactly what `npm run serve` serves (about 2 s).
   execFileSync(process.execPath, [resolve(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'pipe' });
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ router: new ApiRouter(services), rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
+  // The real services (engine, loader, tokenizer) on a tiny random GPT-2 written in HF layout.
+  const modelDir = await makeTmpDir('cwb-e2e-model-');
+  await writeRandomModel(modelDir, {}, 7, { std: 0.3 });
+  router = new ApiRouter(await createDefaultServices({ appVersion: '0.0.0-e2e', modelDir, log: () => undefined }));
+  modelName = (await router.invoke('app.info', {})).model ?? '';
+  server = await startServer({ router, rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (m) => {
@@ -45,26 +48,32 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await removeTmpDirs();
 });
 
 describe('workbench in the browser', () => {
   it('loads with the token, hides it from the address bar, and shows the status bar', async () => {
     await page.goto(server.url);
-    await expect.poll(() => page.getByTestId('status-model').textContent()).toBe('fake-tiny');
+    await expect.poll(() => page.getByTestId('status-model').textContent()).toBe(modelName);
+    expect(modelName).toMatch(/^cwb-e2e-model-/);
     expect(page.url()).not.toContain('token=');
-    expect(await page.getByTestId('status-backend').textContent()).toBe('cpu · CPU');
-    expect(await page.getByTestId('status-memory').textContent()).toMatch(/\d+(\.\d)? MiB RSS\s·\s4\.0 KiB in 3 tensors/);
+    const backend = (await router.invoke('app.info', {})).backend!;
+    expect(await page.getByTestId('status-backend').textContent()).toBe(`${backend.name} · ${backend.gpu ? 'GPU' : 'CPU'}`);
+    expect(await page.getByTestId('status-memory').textContent()).toMatch(/\d+(\.\d)? MiB RSS\s·\s[\d.]+ (B|KiB|MiB) in \d+ tensors/);
     expect(await page.getByTestId('status-transport').textContent()).toContain('browser');
   });
 
   it('shows a prediction for a prompt', async () => {
-    const prompt = 'When Mary and John went to the store, John gave a drink to';
+    const prompt = 'When Mary and John went to the store , John gave a drink to';
     await page.getByTestId('predict-prompt').fill(prompt);
     await page.getByTestId('predict-topk').fill('5');
     await page.getByTestId('predict-run').click();
     await page.getByTestId('prediction-row').first().waitFor();
     const tokens = await page.getByTestId('prediction-token').allTextContents();
-    const expected = expectedPredictions(prompt, 5);
+    // The page must show exactly what the API answers (the engine's numbers are checked against
+    // a reference in test/cli and test/engine).
+    const expected = (await router.invoke('model.predict', { prompt, topK: 5 })).predictions;
+    expect(expected).toHaveLength(5);
     expect(tokens).toEqual(expected.map((p) => p.token.replace(/ /g, '␣')));
     const probs = (await page.getByTestId('prediction-prob').allTextContents()).map((t) => Number.parseFloat(t) / 100);
     probs.forEach((p, i) => expect(p).toBeCloseTo(expected[i].prob, 2));
@@ -85,7 +94,7 @@ describe('workbench in the browser', () => {
 
   it('still works after a reload (token kept for the tab)', async () => {
     await page.reload();
-    await expect.poll(() => page.getByTestId('status-model').textContent()).toBe('fake-tiny');
+    await expect.poll(() => page.getByTestId('status-model').textContent()).toBe(modelName);
   });
 
   it('explains what to do when opened without the token', async () => {
