@@ -34,7 +34,7 @@ export function importProject(source: string, dest: string, opts: Omit<OpenOptio
     const copy = new Database(tmp);
     try {
       copy.pragma('journal_mode = WAL');
-      copy.prepare('DELETE FROM store_lock').run();
+      copy.transaction(() => copy.prepare('DELETE FROM store_lock').run()).immediate();
     } finally {
       copy.close();
     }

@@ -72,12 +72,14 @@ function createNewFile(file: string, opts: OpenOptions): void {
   const db = new Database(tmp);
   try {
     db.pragma('journal_mode = WAL');
-    applyMigrations(db);
-    db.prepare('INSERT INTO project (id, name, created_at, app_version) VALUES (1, ?, ?, ?)').run(
-      opts.name ?? path.basename(file).replace(/\.[^.]*$/, ''),
-      nowIso(),
-      opts.appVersion ?? DEFAULT_APP_VERSION,
-    );
+    db.transaction(() => {
+      applyMigrations(db);
+      db.prepare('INSERT INTO project (id, name, created_at, app_version) VALUES (1, ?, ?, ?)').run(
+        opts.name ?? path.basename(file).replace(/\.[^.]*$/, ''),
+        nowIso(),
+        opts.appVersion ?? DEFAULT_APP_VERSION,
+      );
+    }).immediate();
   } finally {
     db.close();
   }
@@ -185,7 +187,7 @@ export class ProjectStore {
       const copy = new Database(tmp);
       try {
         copy.pragma('journal_mode = WAL');
-        copy.prepare('DELETE FROM store_lock').run();
+        copy.transaction(() => copy.prepare('DELETE FROM store_lock').run()).immediate();
       } finally {
         copy.close();
       }

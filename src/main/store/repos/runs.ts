@@ -34,7 +34,8 @@ export interface RunRecord {
 
 export interface NewRun {
   kind: string;
-  params: Json;
+  /** Any JSON-serialisable object (checked when stored). */
+  params: object;
   modelHash?: string;
   datasetHash?: string;
   backend?: string;
