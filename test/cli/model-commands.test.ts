@@ -8,6 +8,8 @@ import { makeTmpDir, removeTmpDirs, writeRandomModel, type RandomModel } from '.
 
 let fixture: RandomModel;
 
+const idOf = (word: string): number => (fixture.tokenizerJson.model as { vocab: Record<string, number> }).vocab[word];
+
 beforeAll(async () => {
   fixture = await writeRandomModel(await makeTmpDir(), { n_layer: 2, n_head: 2, n_embd: 16, vocab_size: 64 }, 5, { std: 0.3 });
 });
@@ -48,7 +50,7 @@ describe('circuit-workbench CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const data = r.json as { tokens: string[]; predictions: { id: number; token: string; logit: number; prob: number }[] };
     expect(data.tokens.join(' ')).toBe(prompt);
-    const ids = prompt.split(' ').map((w) => fixture.tokenizerJson.model.vocab[w]);
+    const ids = prompt.split(' ').map(idOf);
     const ref = refLast(ids);
     const order = ref.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 5);
     expect(data.predictions.map((p) => p.id)).toEqual(order.map(([, i]) => i));
@@ -85,7 +87,7 @@ describe('circuit-workbench CLI', () => {
     const r = runCli(['run', '--model', fixture.dir, '--prompt', 'Mary', '--cache', 'hook_embed', '--json']);
     const data = r.json as { activations: { values: number[][][] }[] };
     const wte = fixture.params.get('wte.weight')!.data;
-    const id = fixture.tokenizerJson.model.vocab.Mary;
+    const id = idOf('Mary');
     data.activations[0].values[0][0].forEach((v, i) => expect(v).toBeCloseTo(wte[id * 16 + i], 6));
   });
 

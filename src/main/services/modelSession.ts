@@ -25,10 +25,19 @@ export interface ModelSession {
 /** Room left for activations beside the weights on a backend with a hard memory limit. */
 const ACTIVATION_HEADROOM_BYTES = 512 * 1024 ** 2;
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The package root: the nearest folder above this module with a package.json (source or bundle). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
 
 /** The bundled default model shipped in resources/. */
-export function defaultModelDir(root = REPO_ROOT): string {
+export function defaultModelDir(root = packageRoot()): string {
   return path.join(root, 'resources', 'default-model');
 }
 
