@@ -5,7 +5,7 @@
  * resumed from its last checkpoint after it was cancelled or interrupted.
  */
 import { Worker } from 'node:worker_threads';
-import type { Json, ProjectStore, RunRecord, RunStatus } from '../store';
+import type { ProjectStore, RunRecord, RunStatus } from '../store';
 import { JobStateError } from './errors';
 import type { JobRegistry } from './registry';
 import type { MainToWorker, WorkerJob, WorkerToMain } from './types';
@@ -69,7 +69,7 @@ export class JobRunner {
   }
 
   /** Record a new run (status 'queued') and schedule it. */
-  start(kind: string, params: Json, opts: StartOptions = {}): JobHandle {
+  start(kind: string, params: object, opts: StartOptions = {}): JobHandle {
     this.registry.get(kind);
     const run = this.store.runs.create({ kind, params, ...opts });
     return this.schedule(run.id);
