@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'resources/', '**/*.svelte', 'test-results/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', 'resources/', '**/*.svelte', 'test-results/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
