@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import { CliError, type Command } from './command';
 import { analyzeCommand } from './commands/analyze';
-import { analyzeCommand } from './commands/analyze';
 import { infoCommand } from './commands/info';
 import { predictCommand } from './commands/predict';
 import { runCommand } from './commands/run';
@@ -13,7 +12,7 @@ import { PROJECT_COMMANDS } from './commands/project';
 import { evaluateCommand } from './commands/evaluate';
 import { datasetGenerateCommand } from './commands/dataset';
 
-export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS];
+export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS];
 
 function findCommand(args: string[]): { command: Command; rest: string[] } | undefined {
   // Longest match first, so 'dataset generate' wins over a hypothetical 'dataset'.
