@@ -269,7 +269,7 @@ describe('bad model directories: the error names the file and the problem', () =
     await expectLoadError(
       loadModelDir(dir, { maxParamBytes: 1000, backendName: 'wasm' }),
       join(dir, 'config.json'),
-      /This model \(2 layers, d_model 16\) needs 32\.5 kB of fp32 weights; the live backend 'wasm' can hold at most 1\.0 kB \(wasm32 heap\)\. Use the tensorflow backend/,
+      /This model \(2 layers, d_model 16\) needs 32\.5 kB of fp32 weights; the live backend 'wasm' can hold at most 1\.0 kB \(the wasm32 heap is 4 GiB and XNNPACK keeps a packed copy of every weight matrix\)\. Use the tensorflow backend/,
     );
   });
 

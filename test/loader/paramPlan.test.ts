@@ -1,3 +1,5 @@
+import { WASM_HEAP_BYTES } from '../../src/main/engine/backend';
+import { maxParamBytesFor } from '../../src/main/services/modelSession';
 import { describe, expect, it } from 'vitest';
 import { parseHfConfig } from '../../src/main/engine/config';
 import { expectedParamShapes, parameterCount } from '../../src/main/engine/params';
@@ -87,11 +89,16 @@ describe('the four official GPT-2 sizes pass config parsing and the shape plan w
     }
   });
 
-  it('the size refusal names the model, the size, the backend and the way out, for XL on wasm', () => {
+  it('the size refusal names the model, the size, the backend and the way out: on wasm, large and XL are refused, medium runs', () => {
+    const wasm = maxParamBytesFor({ name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', gpu: false, memoryLimitBytes: WASM_HEAP_BYTES })!;
     const xl = parseHfConfig(officialConfig(1600, 48, 25));
-    const e = planError(() => checkParamBudget(xl, '/m/config.json', 4e9, 'wasm'));
+    const e = planError(() => checkParamBudget(xl, '/m/config.json', wasm, 'wasm'));
     expect(e.file).toBe('/m/config.json');
-    expect(e.problem).toBe("GPT-2 XL needs 6.2 GB of fp32 weights; the live backend 'wasm' can hold at most 4.0 GB (wasm32 heap). Use the tensorflow backend (tfjs-node / tfjs-node-gpu)");
+    expect(e.problem).toBe(
+      "GPT-2 XL needs 6.2 GB of fp32 weights; the live backend 'wasm' can hold at most 1.9 GB (the wasm32 heap is 4 GiB and XNNPACK keeps a packed copy of every weight matrix). Use the tensorflow backend (tfjs-node / tfjs-node-gpu)",
+    );
+    expect(planError(() => checkParamBudget(parseHfConfig(officialConfig(1280, 36, 20)), '/m/config.json', wasm, 'wasm')).problem).toMatch(/^GPT-2 large needs 3\.1 GB/);
+    expect(() => checkParamBudget(parseHfConfig(officialConfig(1024, 24, 16)), '/m/config.json', wasm, 'wasm')).not.toThrow();
     expect(() => checkParamBudget(xl, '/m/config.json', 7e9, 'wasm')).not.toThrow();
     expect(() => checkParamBudget(xl, '/m/config.json', undefined, 'wasm')).not.toThrow();
     const small = parseHfConfig(officialConfig(768, 12, 12));

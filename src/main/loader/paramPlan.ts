@@ -125,7 +125,7 @@ export function checkParamBudget(config: ModelConfig, configFile: string, maxPar
   const needed = fp32ParamBytes(config);
   if (needed <= maxParamBytes) return;
   const backend = backendName ? `the live backend '${backendName}'` : 'the live backend';
-  const heap = backendName === 'wasm' ? ' (wasm32 heap)' : '';
+  const heap = backendName === 'wasm' ? ' (the wasm32 heap is 4 GiB and XNNPACK keeps a packed copy of every weight matrix)' : '';
   const advice = backendName === 'tensorflow' ? 'Use a machine with more memory' : 'Use the tensorflow backend (tfjs-node / tfjs-node-gpu)';
   throw new ModelLoadError(
     configFile,

@@ -25,6 +25,17 @@ export interface ModelSession {
 /** Room left for activations beside the weights on a backend with a hard memory limit. */
 const ACTIVATION_HEADROOM_BYTES = 512 * 1024 ** 2;
 
+/**
+ * The largest fp32 weights a backend can run. On wasm, XNNPACK keeps a packed copy of every
+ * matrix it multiplies, so the heap must hold the weights twice. Measured (bench/wasmLimit.ts):
+ * GPT-2 medium (1.32 GiB) runs; GPT-2 large (2.88 GiB) uploads but its first forward fails
+ * inside XNNPACK with out-of-memory and takes the process down.
+ */
+export function maxParamBytesFor(backend: BackendInfo): number | undefined {
+  if (backend.memoryLimitBytes === undefined) return undefined;
+  return backend.name === 'wasm' ? (backend.memoryLimitBytes - ACTIVATION_HEADROOM_BYTES) / 2 : backend.memoryLimitBytes - ACTIVATION_HEADROOM_BYTES;
+}
+
 /** The package root: the nearest folder above this module with a package.json (source or bundle). */
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -52,8 +63,7 @@ export function resolveModelDir(dir: string | undefined): string {
 
 export async function openModel(dir: string, opts: { onProgress?: (fraction: number) => void } = {}): Promise<ModelSession> {
   const backend = await initBackend();
-  const maxParamBytes = backend.memoryLimitBytes === undefined ? undefined : backend.memoryLimitBytes - ACTIVATION_HEADROOM_BYTES;
-  const loaded = await loadModelDir(dir, { maxParamBytes, backendName: backend.name, onProgress: opts.onProgress });
+  const loaded = await loadModelDir(dir, { maxParamBytes: maxParamBytesFor(backend), backendName: backend.name, onProgress: opts.onProgress });
   const model = HookedGPT2.fromParams(loaded.config, loaded.params);
   return {
     dir: loaded.dir,
