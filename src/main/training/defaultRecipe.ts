@@ -1,0 +1,38 @@
+/** The recipe of the bundled default model (resources/default-model), and its evaluation protocol. */
+import type { Corruption, TaskName } from '../datasets';
+import type { TrainingRecipe } from './recipe';
+
+export const DEFAULT_RECIPE: TrainingRecipe = {
+  seed: 20261124,
+  architecture: { nLayer: 3, nHead: 4, dModel: 64, dMlp: 256, nCtx: 32 },
+  data: {
+    tasks: { ioi: 1, comparison: 1, latest: 1 },
+    filler: 0.3,
+    fillerSentencesPerRow: 3,
+    answerWeight: 5,
+    bucketBatches: 8,
+  },
+  optimiser: {
+    steps: 2000,
+    batchSize: 64,
+    learningRate: 2e-3,
+    warmupSteps: 100,
+    finalLrFraction: 0.1,
+    beta1: 0.9,
+    beta2: 0.98,
+    epsilon: 1e-8,
+    weightDecay: 0.01,
+    clipNorm: 1,
+  },
+  init: { std: 0.02, embeddingStd: 0.3 },
+};
+
+/** Held-out evaluation of the shipped model: this many items per task, this seed (training never draws held-out items). */
+export const DEFAULT_EVAL = { n: 200, seed: 2026, split: 'heldout' as const };
+
+/** Every corruption of every task, the default one first (the model card reports each). */
+export const EVAL_CORRUPTIONS: Readonly<Record<TaskName, readonly Corruption[]>> = {
+  ioi: ['abc', 'abc-s2', 'swap'],
+  comparison: ['flip', 'swap'],
+  latest: ['swap'],
+};

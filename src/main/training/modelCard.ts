@@ -1,0 +1,136 @@
+/** MODEL_CARD.md of a trained model: recipe, vocabulary, architecture, loss curve, held-out evaluation. */
+import type { Corruption, TaskName } from '../datasets';
+import type { GroupStats, TaskStats } from '../services/evaluate';
+import { lossWindows } from './lossCurve';
+import type { TrainingLog } from './train';
+
+export interface CorruptionResult {
+  task: TaskName;
+  corruption: Corruption;
+  stats: TaskStats;
+}
+
+export interface ModelCardInput {
+  log: TrainingLog;
+  vocabulary: readonly string[];
+  /** Held-out evaluation of each task under each corruption (clean numbers repeat across corruptions). */
+  results: readonly CorruptionResult[];
+  evalProtocol: { n: number; seed: number; split: string };
+  weightsBytes: number;
+  trainCommand: string;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const num = (x: number) => x.toFixed(2);
+
+function row(cells: readonly (string | number)[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function statsRow(name: string, s: GroupStats): string {
+  return row([name, s.n, pct(s.accuracy), num(s.meanLogitDiff), num(s.meanCorruptedLogitDiff)]);
+}
+
+export function modelCard(input: ModelCardInput): string {
+  const { log, vocabulary, results, evalProtocol: ev } = input;
+  const c = log.config;
+  const r = log.recipe;
+  const o = r.optimiser;
+  const minutes = log.timings.wallMs / 60000;
+  const byTask = new Map<TaskName, CorruptionResult[]>();
+  for (const res of results) byTask.set(res.task, [...(byTask.get(res.task) ?? []), res]);
+  const primary = [...byTask.values()].map((list) => list[0]);
+  const lastLosses = log.losses.slice(-100);
+  const finalLoss = lastLosses.reduce((a, b) => a + b, 0) / lastLosses.length;
+
+  const lines: string[] = [
+    '# Circuit Workbench default model',
+    '',
+    'A small GPT-2 trained from scratch by the project on its three task families (indirect object',
+    'identification, adjective comparison, latest subject) mixed with filler sentences, so that a',
+    'first-time user has a real model with real circuits to explore. It is not a general language model:',
+    'it knows only the words of its vocabulary and the sentence shapes of its corpus.',
+    '',
+    '## Architecture',
+    '',
+    row(['n_layer', 'n_head', 'd_model', 'd_head', 'd_mlp', 'n_positions', 'vocab', 'parameters']),
+    row(['---', '---', '---', '---', '---', '---', '---', '---']),
+    row([c.nLayer, c.nHead, c.dModel, c.dHead, c.dMlp, c.nCtx, c.vocabSize, log.parameterCount.toLocaleString('en-US')]),
+    '',
+    `GPT-2 architecture: pre-LayerNorm blocks (eps ${c.lnEps}), ${c.activation} MLPs, learned position embeddings,`,
+    `unembedding tied to the token embedding, no unembedding bias. \`prepend_bos: true\`: every prompt starts with`,
+    '`<|endoftext|>`, as in training. Weights: `model.safetensors` (float32, ' +
+      `${(input.weightsBytes / 1024 / 1024).toFixed(2)} MiB), Hugging Face names (\`wte.weight\`, \`h.0.attn.c_attn.weight\`, ...).`,
+    '',
+    '## Vocabulary',
+    '',
+    `Word-level (\`tokenizer.json\`, Hugging Face WordLevel model), ${vocabulary.length} tokens: \`<|endoftext|>\` (id 0,`,
+    'BOS and document separator), `<unk>` (id 1), `,` and `.`, the template words, then the slot words of the',
+    'generators (60 names, places, objects, verbs, 14 antonym pairs with their comparatives, connectives,',
+    'animals). Answers are single words (" Mary" is the token `Mary`). Punctuation is split off words.',
+    '',
+    '## Training recipe',
+    '',
+    `- Seed ${r.seed} for the initialisation and the data order; the same seed gives the same loss sequence.`,
+    `- Corpus: an endless seeded stream; each row is BOS + one complete sentence. Task rows are drawn from the`,
+    `  TRAIN split of every template (clean prompt + correct answer + "."), weights ioi ${r.data.tasks.ioi},`,
+    `  comparison ${r.data.tasks.comparison}, latest ${r.data.tasks.latest}; filler rows (weight ${r.data.filler}) hold 1 to`,
+    `  ${r.data.fillerSentencesPerRow} filler sentences. Held-out name pairs and word combinations are never drawn.`,
+    `- Loss: next-token cross-entropy over real tokens (padding masked), the answer position weighted ${r.data.answerWeight}x.`,
+    `- Batches of ${o.batchSize} rows, bucketed by length within pools of ${r.data.bucketBatches} batches, right-padded.`,
+    `- AdamW: peak lr ${o.learningRate}, ${o.warmupSteps} warm-up steps, cosine decay to ${o.finalLrFraction}x over ${o.steps} steps,`,
+    `  betas (${o.beta1}, ${o.beta2}), eps ${o.epsilon}, weight decay ${o.weightDecay} on projection matrices, gradient-norm clip ${o.clipNorm}.`,
+    `- Init: N(0, ${r.init.std}) projections, N(0, ${r.init.embeddingStd}) token and position embeddings, LayerNorm weights 1 + N(0, 0.1).`,
+    `- Ran ${o.steps} steps in ${minutes.toFixed(1)} minutes on the \`${log.timings.backend}\` backend`,
+    `  (${log.timings.stepsPerSecond.toFixed(2)} steps/s, 2 shared CPU cores). Final loss (mean of the last 100 steps): ${finalLoss.toFixed(4)}.`,
+    '',
+    'Reproduce: `' + input.trainCommand + '` (rewrites this directory: weights, tokenizer, config, log, card, curve).',
+    '',
+    '## Loss curve',
+    '',
+    '![training loss](loss-curve.svg)',
+    '',
+    row(['steps', 'mean loss']),
+    row(['---', '---']),
+    ...lossWindows(log.losses, 10).map(([from, to, mean]) => row([`${from}-${to}`, mean.toFixed(4)])),
+    '',
+    '## Held-out evaluation',
+    '',
+    `${ev.n} items per task from the \`${ev.split}\` split (name pairs and word combinations never seen together in`,
+    `training), seed ${ev.seed}. Top-1: the argmax over the whole vocabulary at the last position is the correct`,
+    'answer. Logit difference: logit(correct) - logit(incorrect) at the last position, clean prompt; corrupted:',
+    'the same two tokens on the corrupted prompt.',
+    '',
+    row(['task', 'n', 'top-1', 'mean logit diff', 'corrupted logit diff']),
+    row(['---', '---', '---', '---', '---']),
+    ...primary.map((p) => statsRow(`${p.task} (${p.corruption})`, p.stats)),
+    '',
+    '### Corrupted prompts, every corruption',
+    '',
+    row(['task', 'corruption', 'clean logit diff', 'corrupted logit diff']),
+    row(['---', '---', '---', '---']),
+    ...results.map((res) => row([res.task, res.corruption, num(res.stats.meanLogitDiff), num(res.stats.meanCorruptedLogitDiff)])),
+    '',
+    '### Per template',
+    '',
+    row(['template', 'n', 'top-1', 'mean logit diff', 'corrupted logit diff']),
+    row(['---', '---', '---', '---', '---']),
+    ...primary.flatMap((p) => Object.entries(p.stats.templates).map(([t, s]) => statsRow(t, s))),
+    '',
+    'Reproduce the evaluation (one task shown; the default corruption unless `--corruption` is given):',
+    '',
+    '```sh',
+    ...primary.map(
+      (p) =>
+        `circuit-workbench dataset generate --task ${p.task} --n ${ev.n} --seed ${ev.seed} --split ${ev.split} --corruption ${p.corruption} --out ${p.task}-heldout.jsonl`,
+    ),
+    ...primary.map((p) => `circuit-workbench evaluate --dataset ${p.task}-heldout.jsonl --json`),
+    '```',
+    '',
+    'Files: `config.json`, `model.safetensors`, `tokenizer.json` (the Hugging Face layout the loader reads),',
+    '`training-log.json` (recipe, seed, loss per step, learning rates, gradient norms, checkpoint evaluations,',
+    'timings), `loss-curve.svg`, this card.',
+    '',
+  ];
+  return lines.join('\n');
+}

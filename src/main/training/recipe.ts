@@ -1,0 +1,59 @@
+/** A training recipe: architecture, data mix, optimiser and schedule, all plain data (logged as is). */
+import type { TaskName } from '../datasets';
+
+export interface ArchitectureSpec {
+  nLayer: number;
+  nHead: number;
+  dModel: number;
+  /** MLP width (GPT-2: 4 x dModel). */
+  dMlp: number;
+  /** Context length (n_positions). */
+  nCtx: number;
+}
+
+export interface DataMix {
+  /** Relative weight of each task family and of filler text in the rows drawn. */
+  tasks: Readonly<Record<TaskName, number>>;
+  filler: number;
+  /** Filler rows hold this many sentences at most (at least 1), cut to the context. */
+  fillerSentencesPerRow: number;
+  /** Loss weight of the answer position (every other real token weighs 1). */
+  answerWeight: number;
+  /**
+   * Rows are drawn in pools of `bucketBatches` batches, sorted by length within the pool and
+   * cut into batches, so a batch pads to a similar length (less wasted compute).
+   */
+  bucketBatches: number;
+}
+
+export interface OptimiserSpec {
+  steps: number;
+  batchSize: number;
+  /** Peak learning rate, reached after `warmupSteps` linear warm-up steps. */
+  learningRate: number;
+  warmupSteps: number;
+  /** Cosine decay from the peak to `learningRate * finalLrFraction` at the last step. */
+  finalLrFraction: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Decoupled (AdamW) weight decay on the projection matrices. */
+  weightDecay: number;
+  /** Global gradient-norm clip. */
+  clipNorm: number;
+}
+
+export interface InitSpec {
+  /** Std of the projection matrices (GPT-2: 0.02). */
+  std: number;
+  /** Std of the token and position embeddings: larger than GPT-2's avoids long plateaus in tiny models. */
+  embeddingStd: number;
+}
+
+export interface TrainingRecipe {
+  seed: number;
+  architecture: ArchitectureSpec;
+  data: DataMix;
+  optimiser: OptimiserSpec;
+  init: InitSpec;
+}

@@ -1,0 +1,165 @@
+/**
+ * Training a GPT-2 from scratch on the task corpus: seeded init, seeded data order, AdamW with
+ * warm-up, cosine decay and gradient clipping. The same recipe gives the same loss sequence.
+ * Runs on the live backend; the embedding is one-hot x matMul so it is differentiable on wasm.
+ */
+import type { ModelConfig } from '../engine/config';
+import { HookedGPT2 } from '../engine/model';
+import { parameterCount, randomParams, type ParamDict } from '../engine/params';
+import { tf } from '../engine/tf';
+import type { TokenizerJson } from '../tokenizer/tokenizerJson';
+import type { Tokenizer } from '../tokenizer/types';
+import type { TaskItem } from '../datasets';
+import { evaluate, type EvaluationReport } from '../services/evaluate';
+import { AdamW } from './adam';
+import { BatchStream } from './corpus';
+import { weightedCrossEntropy } from './loss';
+import type { TrainingRecipe } from './recipe';
+import { learningRateAt } from './schedule';
+import { makeTrainable, exportParams } from './trainableWeights';
+
+export interface TrainProgress {
+  /** Steps done (1-based after the first step). */
+  step: number;
+  steps: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  elapsedMs: number;
+}
+
+export interface CheckpointEval {
+  step: number;
+  report: EvaluationReport;
+}
+
+export interface TrainOptions {
+  tokenizer: Tokenizer;
+  onProgress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+  /** Evaluate on `evalItems` every `evalEvery` steps and at the end (0: never). */
+  evalEvery?: number;
+  evalItems?: readonly TaskItem[];
+  onEval?: (e: CheckpointEval) => void;
+}
+
+export interface TrainingLog {
+  recipe: TrainingRecipe;
+  config: ModelConfig;
+  parameterCount: number;
+  /** Loss of each step, in order (before that step's update). */
+  losses: number[];
+  learningRates: number[];
+  gradNorms: number[];
+  evals: CheckpointEval[];
+  timings: { startedAt: string; wallMs: number; stepsPerSecond: number; backend: string };
+}
+
+export interface TrainResult {
+  config: ModelConfig;
+  params: ParamDict;
+  log: TrainingLog;
+}
+
+/** The GPT-2 config a recipe describes, over a tokenizer's vocabulary (prompts start with BOS). */
+export function configFor(recipe: TrainingRecipe, vocabSize: number): ModelConfig {
+  const a = recipe.architecture;
+  if (a.dModel % a.nHead !== 0) throw new Error(`dModel ${a.dModel} is not divisible by nHead ${a.nHead}`);
+  return {
+    nLayer: a.nLayer,
+    nHead: a.nHead,
+    dModel: a.dModel,
+    dHead: a.dModel / a.nHead,
+    dMlp: a.dMlp,
+    nCtx: a.nCtx,
+    vocabSize,
+    lnEps: 1e-5,
+    activation: 'gelu_new',
+    normalization: 'LN',
+    attnOnly: false,
+    tiedEmbeddings: true,
+    unembedBias: false,
+    prependBos: true,
+  };
+}
+
+/** Seeded initial parameters: GPT-2 init with the recipe's std, embeddings at their own std. */
+export function initialParams(config: ModelConfig, recipe: TrainingRecipe): ParamDict {
+  const params = randomParams(config, recipe.seed, recipe.init.std);
+  for (const name of ['wte.weight', 'wpe.weight']) {
+    const p = params.get(name)!;
+    const scale = recipe.init.embeddingStd / recipe.init.std;
+    for (let i = 0; i < p.data.length; i++) p.data[i] *= scale;
+  }
+  return params;
+}
+
+function abortError(step: number): Error {
+  const e = new Error(`training aborted after ${step} steps`);
+  e.name = 'AbortError';
+  return e;
+}
+
+export type { TokenizerJson };
+
+/** Train from scratch. Throws an AbortError when `signal` aborts; frees every tensor it made. */
+export async function train(recipe: TrainingRecipe, opts: TrainOptions): Promise<TrainResult> {
+  const { tokenizer } = opts;
+  const config = configFor(recipe, tokenizer.vocabSize);
+  const o = recipe.optimiser;
+  const trainable = makeTrainable(config, initialParams(config, recipe));
+  const model = new HookedGPT2(config, trainable.weights);
+  const adam = new AdamW(trainable.variables, trainable.decayed, o);
+  const stream = new BatchStream(tokenizer, recipe.data, config.nCtx, o.batchSize, recipe.seed);
+  const log: TrainingLog = {
+    recipe,
+    config,
+    parameterCount: parameterCount(config),
+    losses: [],
+    learningRates: [],
+    gradNorms: [],
+    evals: [],
+    timings: { startedAt: new Date().toISOString(), wallMs: 0, stepsPerSecond: 0, backend: tf.getBackend() },
+  };
+  const started = performance.now();
+  const checkpoint = async (step: number) => {
+    if (!opts.evalItems || opts.evalItems.length === 0) return;
+    model.embeddingMode = 'gather';
+    const report = await evaluate({ model, tokenizer, config }, opts.evalItems, { signal: opts.signal });
+    model.embeddingMode = 'onehot';
+    const e = { step, report };
+    log.evals.push(e);
+    opts.onEval?.(e);
+  };
+  try {
+    model.embeddingMode = 'onehot';
+    for (let step = 0; step < o.steps; step++) {
+      if (opts.signal?.aborted) throw abortError(step);
+      const batch = stream.next();
+      const lr = learningRateAt(step, o);
+      const { value, grads } = tf.variableGrads(
+        () => weightedCrossEntropy(model.forward(batch.inputs, 'all'), batch.targets, batch.weights), // logits [B, T, V]
+        trainable.variables,
+      );
+      const loss = (await value.data())[0];
+      value.dispose();
+      const { gradNorm } = await adam.step(trainable.variables.map((v) => grads[v.name]), lr);
+      log.losses.push(loss);
+      log.learningRates.push(lr);
+      log.gradNorms.push(gradNorm);
+      opts.onProgress?.({ step: step + 1, steps: o.steps, loss, lr, gradNorm, elapsedMs: performance.now() - started });
+      if (opts.evalEvery && (step + 1) % opts.evalEvery === 0 && step + 1 < o.steps) await checkpoint(step + 1);
+      // Let timers and abort events run between steps.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const wallMs = performance.now() - started;
+    log.timings.wallMs = wallMs;
+    log.timings.stepsPerSecond = o.steps / (wallMs / 1000);
+    if (opts.evalEvery !== undefined && opts.evalEvery > 0) await checkpoint(o.steps);
+    const params = await exportParams(config, trainable.weights);
+    return { config, params, log };
+  } finally {
+    adam.dispose();
+    trainable.dispose();
+  }
+}
