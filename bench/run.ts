@@ -5,12 +5,15 @@
 import os from 'node:os';
 import { initBackend } from '../src/main/engine/backend';
 import { benchForward, GPT2_SMALL_SHAPE, SMALL_SHAPE } from './forward';
+import { benchPatchingDefault, benchPatchingGpt2Small } from './patching';
 
 type Bench = () => Promise<unknown>;
 
 const BENCHES: Record<string, Bench> = {
   forwardSmall: () => benchForward('small (4L, 4H, d128)', SMALL_SHAPE),
   forwardGpt2Small: () => benchForward('GPT-2-small shape (12L, 12H, d768), random weights', GPT2_SMALL_SHAPE),
+  patchingHeadsDefault: benchPatchingDefault,
+  patchingHeadsGpt2Small: benchPatchingGpt2Small,
 };
 
 async function main(): Promise<void> {
