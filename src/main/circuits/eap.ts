@@ -1,0 +1,206 @@
+/**
+ * Edge attribution patching. EAP (Syed et al. 2023) scores every edge at once with the
+ * first-order estimate of removing it:
+ *     score(s -> r) = Σ_{rows, positions} (ablated_s - clean_s) . dM/d(input of r)
+ * (two forwards and one backward). EAP-IG (Hanna et al. 2024) replaces the clean gradient by its
+ * average over m points on the straight path between the ablated and the clean input embeddings
+ * (input = ablated + k/m (clean - ablated), k = 1..m), which is far more faithful where attention
+ * saturates. With m = 1 EAP-IG is EAP.
+ *
+ * Gradients are taken with respect to zero probes added at every receiver input (the engine's
+ * q/k/v input hooks, mlp_in and the final residual), never through the embedding gather, so this
+ * runs on every backend. The unembedding of the last position is done here with slice + matMul
+ * (the engine's 'last' unembedding uses gather, whose gradient wasm lacks).
+ */
+import type { HookedGPT2 } from '../engine/model';
+import { blockHook } from '../engine/hookNames';
+import type { Hook } from '../engine/hookRunner';
+import { tf, type Tensor } from '../engine/tf';
+import { metricFor, type MetricKind } from '../analysis/metrics';
+import { AnalysisError, Progress, type AnalysisOptions } from '../analysis/progress';
+import { chunkGroup, type PromptBatch, type PromptGroup } from '../analysis/promptBatch';
+import { ablatedOutputs, type AblationKind, type MeanReference } from './ablation';
+import { ModelGraph } from './graph';
+
+export interface AttributionOptions extends AnalysisOptions {
+  metric?: MetricKind;
+  ablation?: AblationKind;
+  meanReference?: MeanReference;
+  /** EAP-IG steps m (undefined or 0: plain EAP). */
+  steps?: number;
+  /** Rows per backward pass (memory); default 16. */
+  maxGroupRows?: number;
+}
+
+export interface AttributionResult {
+  method: 'eap' | 'eap-ig';
+  steps: number;
+  metric: MetricKind;
+  ablation: AblationKind;
+  graph: ModelGraph;
+  /** One score per edge in canonical order: the estimated change of the metric when the edge is removed. */
+  scores: Float32Array;
+  prompts: number;
+  /** Forward+backward passes made. */
+  passes: number;
+}
+
+export async function edgeAttribution(model: HookedGPT2, batch: PromptBatch, opts: AttributionOptions = {}): Promise<AttributionResult> {
+  const graph = ModelGraph.forConfig(model.config);
+  const steps = opts.steps ?? 0;
+  if (!Number.isInteger(steps) || steps < 0) throw new AnalysisError(`EAP-IG steps must be a non-negative integer, got ${steps}`);
+  const ablation = opts.ablation ?? 'corrupted';
+  const metricKind = opts.metric ?? 'logit-diff';
+  const chunks = batch.groups.flatMap((g) => chunkGroup(g, opts.maxGroupRows ?? 16));
+  const passesPerChunk = Math.max(1, steps);
+  const progress = new Progress(chunks.length * passesPerChunk, opts);
+  const scores = new Float64Array(graph.edgeCount);
+  for (const group of chunks) {
+    progress.check();
+    const weight = group.rows.length / batch.size;
+    const abl = ablatedOutputs(model, group, ablation, opts.meanReference);
+    try {
+      const senderDiffs = tf.tidy(() => senderDifferences(model, group, abl.input, abl.heads, abl.mlps)); // [S, N]
+      try {
+        let gradSum: Tensor | undefined; // [R, N]
+        for (let k = 1; k <= passesPerChunk; k++) {
+          progress.check();
+          const alpha = steps === 0 ? undefined : k / steps;
+          const g = receiverGradients(model, group, metricKind, abl.cleanLogits, alpha === undefined ? undefined : { alpha, clean: abl.cleanInput, ablated: abl.input }); // [R, N]
+          if (gradSum) {
+            const next = gradSum.add(g);
+            tf.dispose([gradSum, g]);
+            gradSum = next;
+          } else {
+            gradSum = g;
+          }
+          await progress.step();
+        }
+        const edgeMatrix = tf.tidy(() => tf.matMul(gradSum!, senderDiffs, false, true).div(passesPerChunk)); // [R, S]
+        gradSum!.dispose();
+        const m = (await edgeMatrix.data()) as Float32Array;
+        edgeMatrix.dispose();
+        const S = graph.senderCount;
+        for (let r = 0; r < graph.slotCount; r++) {
+          const start = graph.slotEdgeStart[r];
+          for (let s = 0; s < graph.slotSenderCount[r]; s++) scores[start + s] += weight * m[r * S + s];
+        }
+      } finally {
+        senderDiffs.dispose();
+      }
+    } finally {
+      abl.dispose();
+    }
+  }
+  return {
+    method: steps === 0 ? 'eap' : 'eap-ig',
+    steps: Math.max(1, steps),
+    metric: metricKind,
+    ablation,
+    graph,
+    scores: Float32Array.from(scores),
+    prompts: batch.size,
+    passes: chunks.length * passesPerChunk,
+  };
+}
+
+/** (ablated - clean) output of every sender, in node order: [S, B*T*D]. Call inside tidy. */
+function senderDifferences(model: HookedGPT2, group: PromptGroup, ablInput: Tensor, ablHeads: Tensor[], ablMlps: Tensor[]): Tensor {
+  const c = model.config;
+  const names = ['hook_embed', 'hook_pos_embed'];
+  for (let l = 0; l < c.nLayer; l++) {
+    names.push(blockHook(l, 'attn.hook_result'));
+    if (!c.attnOnly) names.push(blockHook(l, 'hook_mlp_out'));
+  }
+  const { logits, cache } = model.runWithCache(group.clean, names, { logits: 'none' });
+  logits?.dispose();
+  try {
+    const [B, T] = [group.rows.length, group.length];
+    const D = c.dModel;
+    const H = c.nHead;
+    const N = B * T * D;
+    const rows: Tensor[] = [];
+    const cleanInput = cache.get('hook_embed').add(cache.get('hook_pos_embed')); // [B, T, D]
+    rows.push(broadcastRows(ablInput, B).sub(cleanInput).reshape([1, N])); // [1, N]
+    for (let l = 0; l < c.nLayer; l++) {
+      const d = broadcastRows(ablHeads[l], B).sub(cache.get(blockHook(l, 'attn.hook_result'))); // [B, T, H, D]
+      rows.push(d.transpose([2, 0, 1, 3]).reshape([H, N])); // [H, N]
+      if (!c.attnOnly) rows.push(broadcastRows(ablMlps[l], B).sub(cache.get(blockHook(l, 'hook_mlp_out'))).reshape([1, N])); // [1, N]
+    }
+    return tf.concat(rows, 0); // [S, N]
+  } finally {
+    cache.dispose();
+  }
+}
+
+/** [1, ...] -> [B, ...] (ablations that are the same for every row). */
+function broadcastRows(x: Tensor, B: number): Tensor {
+  return x.shape[0] === B ? x : tf.broadcastTo(x, [B, ...x.shape.slice(1)]);
+}
+
+/**
+ * d metric / d (input of every receiver slot), in slot order: [R, B*T*D]. With `interpolate`,
+ * the input embeddings are ablated + alpha (clean - ablated) (EAP-IG); otherwise clean.
+ */
+function receiverGradients(
+  model: HookedGPT2,
+  group: PromptGroup,
+  metricKind: MetricKind,
+  cleanLogits: Tensor,
+  interpolate: { alpha: number; clean: Tensor; ablated: Tensor } | undefined,
+): Tensor {
+  const c = model.config;
+  const { nLayer: L, nHead: H, dModel: D } = c;
+  const [B, T] = [group.rows.length, group.length];
+  const N = B * T * D;
+  const metric = metricFor(metricKind, group, cleanLogits);
+  return tf.tidy(() => {
+    const probes: Tensor[] = [];
+    const probeNames: string[] = [];
+    for (let l = 0; l < L; l++) {
+      for (const s of ['hook_q_input', 'hook_k_input', 'hook_v_input']) {
+        probes.push(tf.zeros([B, T, H, D]));
+        probeNames.push(blockHook(l, s));
+      }
+      if (!c.attnOnly) {
+        probes.push(tf.zeros([B, T, D]));
+        probeNames.push(blockHook(l, 'hook_mlp_in'));
+      }
+    }
+    probes.push(tf.zeros([B, T, D]));
+    probeNames.push(blockHook(L - 1, 'hook_resid_post'));
+    const finalName = c.normalization === 'none' ? blockHook(L - 1, 'hook_resid_post') : 'ln_final.hook_normalized';
+    let target: Tensor | undefined;
+    if (interpolate) target = interpolate.ablated.add(interpolate.clean.sub(interpolate.ablated).mul(interpolate.alpha)); // [B|1... , T, D] -> [B, T, D]
+
+    const f = (...ps: Tensor[]): Tensor => {
+      const hooks: Hook[] = probeNames.map((name, i) => ({ name, fn: (x: Tensor) => x.add(ps[i]) }));
+      if (target) {
+        let tok: Tensor | undefined;
+        hooks.push({ name: 'hook_embed', fn: (x) => void (tok = x) });
+        hooks.push({ name: 'hook_pos_embed', fn: () => broadcastRows(target!, B).sub(tok!) }); // tok + pos = target
+      }
+      const { cache } = model.runWithCache(group.clean, [finalName], { logits: 'none' }, hooks);
+      try {
+        const normalized = cache.get(finalName); // [B, T, D]
+        const last = normalized.slice([0, T - 1, 0], [B, 1, D]).reshape([B, D]); // [B, D]
+        let logits = tf.matMul(last, model.weights.unembed, false, true); // [B, V]
+        if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias);
+        return metric(logits); // scalar
+      } finally {
+        cache.dispose();
+      }
+    };
+    const grads = tf.grads(f)(probes); // per probe, same shape
+    const rows: Tensor[] = [];
+    let i = 0;
+    for (let l = 0; l < L; l++) {
+      const [gq, gk, gv] = [grads[i], grads[i + 1], grads[i + 2]]; // 3 x [B, T, H, D]
+      i += 3;
+      rows.push(tf.stack([gq, gk, gv], 3).transpose([2, 3, 0, 1, 4]).reshape([3 * H, N])); // [3H, N] head-major, then q/k/v
+      if (!c.attnOnly) rows.push(grads[i++].reshape([1, N])); // [1, N]
+    }
+    rows.push(grads[i].reshape([1, N])); // [1, N]
+    return tf.concat(rows, 0); // [R, N]
+  });
+}

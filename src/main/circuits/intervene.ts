@@ -1,0 +1,365 @@
+/**
+ * Edge interventions: run the model with any set of edges removed, a removed edge feeding its
+ * receiver the sender's ablated output instead of its current one.
+ *
+ * Models are pre-LayerNorm, so a receiver's input is the sum of its senders' outputs (plus the
+ * attention biases b_O, always-on constants). Removing edge s -> r therefore means subtracting
+ * (current_s - ablated_s) from r's input, where current_s is what s outputs in this very run
+ * (it may itself differ from the clean run when edges upstream of s are removed). Receiver inputs
+ * are the engine's split hooks: blocks.L.hook_q|k|v_input [B, T, H, D] for heads,
+ * blocks.L.hook_mlp_in for MLPs, and the final residual blocks.{n-1}.hook_resid_post for the
+ * logits.
+ *
+ * Batched: k edge sets run at once along the batch axis (copy c of the prompt group carries edge
+ * set c). The per-sender differences are stored as [k, senders, B*T*D] and each layer's receiver
+ * corrections are one batched matMul with the [k, receivers, senders] removal weights, so the cost
+ * is that of the edges actually removed. A presence weight between 0 and 1 removes an edge
+ * partially (used to check attribution gradients against finite differences).
+ */
+import type { HookedGPT2 } from '../engine/model';
+import { blockHook } from '../engine/hookNames';
+import type { Hook } from '../engine/hookRunner';
+import { tf, type Tensor } from '../engine/tf';
+import { metricFor, perCopy, type Metric, type MetricKind } from '../analysis/metrics';
+import { AnalysisError, Progress, type AnalysisOptions } from '../analysis/progress';
+import { chunkGroup, type PromptBatch, type PromptGroup } from '../analysis/promptBatch';
+import { tileCopies } from '../analysis/patching';
+import { ablatedOutputs, type AblatedOutputs, type AblationKind, type MeanReference } from './ablation';
+import { ModelGraph, type SenderGroup } from './graph';
+
+/** Per edge: 1 present, 0 removed (Float32Array allows partial removal). */
+export type Presence = Uint8Array | Float32Array;
+
+export interface EdgeRunnerOptions {
+  ablation?: AblationKind;
+  meanReference?: MeanReference;
+  metric?: MetricKind;
+  /** Upper bound on rows x positions of one batched run (memory); default 8192. */
+  maxRowTokens?: number;
+  /** Split prompt groups into chunks of at most this many rows (memory of the caches); default 64. */
+  maxGroupRows?: number;
+}
+
+interface GroupState {
+  group: PromptGroup;
+  /** Share of the batch's rows: the dataset metric is the weighted sum over groups. */
+  weight: number;
+  B: number;
+  T: number;
+  abl: AblatedOutputs;
+  metric: Metric;
+}
+
+/** A forward pass cached up to a layer for one edge set, so edge sets differing only at or after that layer can start there. */
+export interface Prefix {
+  layer: number;
+  perGroup: { resid: Tensor; diffs: (Tensor | undefined)[] }[];
+  dispose(): void;
+}
+
+export class EdgeRunner {
+  readonly graph: ModelGraph;
+  readonly metricKind: MetricKind;
+  readonly ablation: AblationKind;
+  /** Metric of the clean run and of the corrupted run (dataset means). */
+  readonly baseline: { clean: number; corrupted: number };
+  private readonly groups: GroupState[];
+  private readonly senderGroups: SenderGroup[];
+  private readonly groupOfNode: Int32Array;
+  private readonly maxRowTokens: number;
+  /** Forward passes made so far (each over up to maxRowTokens rows x positions). */
+  runs = 0;
+
+  private constructor(
+    readonly model: HookedGPT2,
+    groups: GroupState[],
+    opts: EdgeRunnerOptions,
+    baseline: { clean: number; corrupted: number },
+  ) {
+    this.graph = ModelGraph.forConfig(model.config);
+    this.groups = groups;
+    this.metricKind = opts.metric ?? 'logit-diff';
+    this.ablation = opts.ablation ?? 'corrupted';
+    this.maxRowTokens = opts.maxRowTokens ?? 8192;
+    this.baseline = baseline;
+    this.senderGroups = this.graph.senderGroups();
+    this.groupOfNode = new Int32Array(this.graph.nodeCount).fill(-1);
+    this.senderGroups.forEach((g, i) => {
+      for (let s = g.first; s < g.first + g.size; s++) this.groupOfNode[s] = i;
+    });
+  }
+
+  /** Cache the clean and ablated sender outputs of every prompt group. */
+  static async create(model: HookedGPT2, batch: PromptBatch, opts: EdgeRunnerOptions = {}): Promise<EdgeRunner> {
+    const kind = opts.metric ?? 'logit-diff';
+    const states: GroupState[] = [];
+    let clean = 0;
+    let corrupted = 0;
+    try {
+      for (const whole of batch.groups) {
+        for (const group of chunkGroup(whole, opts.maxGroupRows ?? 64)) {
+          const abl = ablatedOutputs(model, group, opts.ablation ?? 'corrupted', opts.meanReference);
+          const weight = group.rows.length / batch.size;
+          const metric = metricFor(kind, group, abl.cleanLogits);
+          states.push({ group, weight, B: group.rows.length, T: group.length, abl, metric });
+          const [mc, mx] = await Promise.all([scalar(metric(abl.cleanLogits)), scalar(metric(abl.corruptedLogits))]);
+          clean += weight * mc;
+          corrupted += weight * mx;
+        }
+      }
+    } catch (err) {
+      for (const s of states) s.abl.dispose();
+      throw err;
+    }
+    return new EdgeRunner(model, states, opts, { clean, corrupted });
+  }
+
+  get promptCount(): number {
+    return this.groups.reduce((s, g) => s + g.B, 0);
+  }
+
+  dispose(): void {
+    for (const g of this.groups) g.abl.dispose();
+  }
+
+  /** The dataset metric for each edge set, batched along the batch axis. */
+  async evaluate(masks: readonly Presence[], opts: AnalysisOptions & { prefix?: Prefix } = {}): Promise<number[]> {
+    for (const m of masks) if (m.length !== this.graph.edgeCount) throw new AnalysisError(`an edge mask has ${m.length} entries; the graph has ${this.graph.edgeCount} edges`);
+    const out = new Array<number>(masks.length).fill(0);
+    const plan = this.groups.map((g) => Math.max(1, Math.floor(this.maxRowTokens / (g.B * g.T))));
+    const progress = new Progress(this.groups.reduce((s, _g, i) => s + Math.ceil(masks.length / plan[i]), 0), opts);
+    for (let gi = 0; gi < this.groups.length; gi++) {
+      const g = this.groups[gi];
+      for (let c0 = 0; c0 < masks.length; c0 += plan[gi]) {
+        progress.check();
+        const chunk = masks.slice(c0, c0 + plan[gi]);
+        const values = tf.tidy(() => perCopy(g.metric, this.forwardGroup(gi, chunk, opts.prefix?.perGroup[gi], opts.prefix?.layer), chunk.length)); // [k]
+        const v = await values.data();
+        values.dispose();
+        this.runs++;
+        for (let i = 0; i < chunk.length; i++) out[c0 + i] += g.weight * v[i];
+        await progress.step();
+      }
+    }
+    return out;
+  }
+
+  /** Last-position logits [k*B, V] of prompt group `gi` (copy-major) for k edge sets. */
+  logits(gi: number, masks: readonly Presence[]): Tensor {
+    return tf.tidy(() => this.forwardGroup(gi, masks, undefined, undefined));
+  }
+
+  get groupCount(): number {
+    return this.groups.length;
+  }
+
+  /** Clean and corrupted last-position logits [B, V] of group gi (owned by the runner). */
+  groupLogits(gi: number): { clean: Tensor; corrupted: Tensor; group: PromptGroup } {
+    const g = this.groups[gi];
+    return { clean: g.abl.cleanLogits, corrupted: g.abl.corruptedLogits, group: g.group };
+  }
+
+  /**
+   * Run edge set `mask` up to block `layer` and keep the residual there and every sender
+   * difference before it. Edge sets that agree with `mask` on every receiver before `layer`
+   * can then start at `layer` (evaluate(..., { prefix })).
+   */
+  prefix(layer: number, mask: Presence): Prefix {
+    const L = this.model.config.nLayer;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= L) throw new AnalysisError(`prefix layer ${layer} is outside 0..${L - 1}`);
+    const perGroup: Prefix['perGroup'] = [];
+    try {
+      for (let gi = 0; gi < this.groups.length; gi++) {
+        const g = this.groups[gi];
+        const rem = [removal(mask)];
+        const diffs: (Tensor | undefined)[] = new Array(this.senderGroups.length).fill(undefined);
+        const result = tf.tidy(() => {
+          diffs[0] = tf.keep(g.abl.cleanInput.sub(g.abl.input).reshape([1, 1, -1])); // [1, 1, N]
+          const hooks = this.hooks(g, rem, diffs, 0, layer, true);
+          const run = this.model.runWithCache(g.group.clean, [], { stopAtLayer: layer }, hooks);
+          run.cache.dispose();
+          return run.resid!; // [B, T, D]
+        });
+        perGroup.push({ resid: result, diffs });
+        this.runs++;
+      }
+    } catch (err) {
+      for (const p of perGroup) tf.dispose([p.resid, ...p.diffs.filter((d): d is Tensor => d !== undefined)]);
+      throw err;
+    }
+    return {
+      layer,
+      perGroup,
+      dispose() {
+        for (const p of perGroup) tf.dispose([p.resid, ...p.diffs.filter((d): d is Tensor => d !== undefined)]);
+      },
+    };
+  }
+
+  private forwardGroup(gi: number, masks: readonly Presence[], prefix: Prefix['perGroup'][number] | undefined, prefixLayer: number | undefined): Tensor {
+    const g = this.groups[gi];
+    const k = masks.length;
+    const rems = masks.map(removal);
+    const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
+    const start = prefix ? (prefixLayer as number) : 0;
+    if (!prefix) diffs[0] = g.abl.cleanInput.sub(g.abl.input).reshape([1, 1, -1]); // [1, 1, N]
+    const hooks = this.hooks(g, rems, diffs, start, this.model.config.nLayer, false);
+    if (prefix) {
+      const { logits, cache } = this.model.runFromLayer(start, tileCopies(prefix.resid, k), hooks, { logits: 'last' }); // resid [kB, T, D]
+      cache.dispose();
+      return logits!; // [kB, V]
+    }
+    const tokens: number[][] = [];
+    for (let c = 0; c < k; c++) for (const row of g.group.clean) tokens.push(row);
+    return this.model.runWithHooks(tokens, hooks, { logits: 'last' }); // [kB, V]
+  }
+
+  /**
+   * Hooks for layers start..stop-1 (and the logits when stop is the last layer): subtract the
+   * removed senders' differences from each receiver input, and record each sender group's
+   * difference when a later receiver needs it (or always, with `keepAll`, for prefixes).
+   */
+  private hooks(g: GroupState, rems: Float32Array[], diffs: (Tensor | undefined)[], start: number, stop: number, keepAll: boolean): Hook[] {
+    const graph = this.graph;
+    const { nLayer: L, nHead: H, attnOnly } = graph.shape;
+    const { B, T } = g;
+    const D = this.model.config.dModel;
+    const N = B * T * D;
+    const k = rems.length;
+    const needed = this.neededGroups(rems);
+    const hooks: Hook[] = [];
+    const keep = (t: Tensor): Tensor => (keepAll ? tf.keep(t) : t);
+
+    /** Σ over removed senders before `senderLimit` of removal weight x difference: [k, R, N], or undefined. */
+    const correction = (slotStart: number, R: number): Tensor | undefined => {
+      const senderLimit = graph.slotSenderCount[slotStart];
+      let acc: Tensor | undefined;
+      this.senderGroups.forEach((sg, gi) => {
+        if (sg.first >= senderLimit) return;
+        const w = this.removalBlock(rems, slotStart, R, sg);
+        if (!w) return;
+        const d = diffs[gi];
+        if (!d) throw new Error(`internal: the difference of sender group ${gi} was not recorded`);
+        const term = d.shape[0] === 1
+          ? tf.matMul(tf.tensor2d(w, [k * R, sg.size]), d.reshape([sg.size, N])).reshape([k, R, N]) // [k, R, N]
+          : tf.matMul(tf.tensor3d(w, [k, R, sg.size]), d); // [k, R, N]
+        acc = acc ? acc.add(term) : term;
+      });
+      return acc;
+    };
+
+    for (let l = start; l < stop; l++) {
+      const slot0 = graph.layerSlotStart(l);
+      if (this.blockHasRemoval(rems, slot0, 3 * H)) {
+        let pending: Tensor[] = [];
+        hooks.push({
+          name: blockHook(l, 'hook_q_input'),
+          fn: (x) => {
+            const corr = correction(slot0, 3 * H); // [k, 3H, N], slots ordered head-major then q/k/v
+            if (!corr) return undefined;
+            const qkv = corr.reshape([k, H, 3, B, T, D]).transpose([2, 0, 3, 4, 1, 5]).reshape([3, k * B, T, H, D]); // [3, kB, T, H, D]
+            pending = tf.unstack(qkv); // 3 x [kB, T, H, D]
+            return x.sub(pending[0]);
+          },
+        });
+        hooks.push({ name: blockHook(l, 'hook_k_input'), fn: (x) => (pending.length ? x.sub(pending[1]) : undefined) });
+        hooks.push({ name: blockHook(l, 'hook_v_input'), fn: (x) => (pending.length ? x.sub(pending[2]) : undefined) });
+      }
+      const headGroup = this.groupOfNode[graph.headNode(l, 0)];
+      if (needed[headGroup] || keepAll) {
+        const ablHeads = g.abl.heads[l]; // [B|1, T, H, D]
+        hooks.push({
+          name: blockHook(l, 'attn.hook_result'),
+          fn: (x) => {
+            const diff = x.reshape([k, B, T, H, D]).sub(ablHeads.expandDims(0)); // [k, B, T, H, D]
+            diffs[headGroup] = keep(diff.transpose([0, 3, 1, 2, 4]).reshape([k, H, N])); // [k, H, N]
+          },
+        });
+      }
+      if (!attnOnly) {
+        const mlpSlot = graph.mlpSlot(l);
+        if (this.blockHasRemoval(rems, mlpSlot, 1)) {
+          hooks.push({
+            name: blockHook(l, 'hook_mlp_in'),
+            fn: (x) => {
+              const corr = correction(mlpSlot, 1); // [k, 1, N]
+              return corr ? x.sub(corr.reshape([k * B, T, D])) : undefined;
+            },
+          });
+        }
+        const mlpGroup = this.groupOfNode[graph.mlpNode(l)];
+        if (needed[mlpGroup] || keepAll) {
+          const ablMlp = g.abl.mlps[l]; // [B|1, T, D]
+          hooks.push({
+            name: blockHook(l, 'hook_mlp_out'),
+            fn: (x) => {
+              diffs[mlpGroup] = keep(x.reshape([k, B, T, D]).sub(ablMlp.expandDims(0)).reshape([k, 1, N])); // [k, 1, N]
+            },
+          });
+        }
+      }
+    }
+    if (stop === L && this.blockHasRemoval(rems, graph.logitsSlot, 1)) {
+      hooks.push({
+        name: blockHook(L - 1, 'hook_resid_post'),
+        fn: (x) => {
+          const corr = correction(graph.logitsSlot, 1); // [k, 1, N]
+          return corr ? x.sub(corr.reshape([k * B, T, D])) : undefined;
+        },
+      });
+    }
+    return hooks;
+  }
+
+  /** Which sender groups have an edge removed (in any copy): their differences must be recorded. */
+  private neededGroups(rems: Float32Array[]): Uint8Array {
+    const needed = new Uint8Array(this.senderGroups.length);
+    const sender = this.graph.edgeSender;
+    for (const rem of rems) {
+      for (let e = 0; e < rem.length; e++) if (rem[e] !== 0) needed[this.groupOfNode[sender[e]]] = 1;
+    }
+    return needed;
+  }
+
+  private blockHasRemoval(rems: Float32Array[], slotStart: number, R: number): boolean {
+    const a = this.graph.slotEdgeStart[slotStart];
+    const b = this.graph.slotEdgeStart[slotStart + R];
+    for (const rem of rems) for (let e = a; e < b; e++) if (rem[e] !== 0) return true;
+    return false;
+  }
+
+  /** Removal weights [k, R, n] of sender group sg into slots slotStart..+R, or undefined when all zero. */
+  private removalBlock(rems: Float32Array[], slotStart: number, R: number, sg: SenderGroup): Float32Array | undefined {
+    const k = rems.length;
+    const w = new Float32Array(k * R * sg.size);
+    let any = false;
+    for (let c = 0; c < k; c++) {
+      for (let r = 0; r < R; r++) {
+        const base = this.graph.slotEdgeStart[slotStart + r] + sg.first;
+        for (let s = 0; s < sg.size; s++) {
+          const v = rems[c][base + s];
+          if (v !== 0) {
+            w[(c * R + r) * sg.size + s] = v;
+            any = true;
+          }
+        }
+      }
+    }
+    return any ? w : undefined;
+  }
+}
+
+/** 1 - presence, per edge. */
+function removal(mask: Presence): Float32Array {
+  const rem = new Float32Array(mask.length);
+  for (let e = 0; e < mask.length; e++) rem[e] = 1 - mask[e];
+  return rem;
+}
+
+async function scalar(t: Tensor): Promise<number> {
+  try {
+    return (await t.data())[0];
+  } finally {
+    t.dispose();
+  }
+}
