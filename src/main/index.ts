@@ -16,7 +16,14 @@ async function main(): Promise<void> {
   const electron: ElectronApi = { app, BrowserWindow, dialog, ipcMain, Menu, session };
   // Packaged: resources/ sits in process.resourcesPath (electron-builder extraResources); dev: the repo's.
   const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '../../resources');
-  const services = await createDefaultServices({ appVersion: app.getVersion(), resourcesDir, modelDir: process.env.CWB_MODEL_DIR || undefined });
+  const services = await createDefaultServices({
+    appVersion: app.getVersion(),
+    resourcesDir,
+    modelDir: process.env.CWB_MODEL_DIR || undefined,
+    dataDir: app.getPath('userData'),
+    projectFile: process.env.CWB_PROJECT || undefined,
+  });
+  app.on('will-quit', () => void services.shutdown());
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   await startShell(electron, {
     router: new ApiRouter(services),

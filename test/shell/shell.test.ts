@@ -211,6 +211,7 @@ describe('menu', () => {
       saveAs: async (path) => ({ path, name: 'copy' }),
       recent: async () => recent,
       exportJson: async (path) => ({ path, bytes: 1 }),
+      current: () => null,
     };
     const base = fakeServices();
     await start(new ApiRouter(createServices({ appVersion: '1', model: base.model, projects: () => projects })));

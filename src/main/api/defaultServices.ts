@@ -1,12 +1,15 @@
 /**
  * The services the app runs on, built in one place for both the Electron main process and
- * `npm run serve`: the model given (or the bundled default when it exists). The project store
- * and jobs plug in here as they land.
+ * `npm run serve`: the model given (or the bundled default when it exists), registered in the
+ * project that opens (the given file, or default.cwb in the data folder), and the job runner.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { workbenchJobRegistry } from '../jobs/handlers';
 import { openModel } from '../services/modelSession';
 import { createServices } from './createServices';
+import { modelContentHash } from './project/modelHash';
+import { ProjectManager, type LoadedModelRecord } from './project/projectManager';
 import type { Services } from './services';
 import { sessionParts } from './sessionAdapter';
 
@@ -16,7 +19,16 @@ export interface DefaultServiceOptions {
   modelDir?: string;
   /** The app's resources folder (repo `resources/`, or process.resourcesPath/resources when packaged). */
   resourcesDir?: string;
+  /** The app's data folder (recent projects, default project). Without it, no project service. */
+  dataDir?: string;
+  /** The project to open at start (created when missing); default: dataDir/default.cwb. */
+  projectFile?: string;
   log?: (line: string) => void;
+}
+
+export interface DefaultServices extends Services {
+  /** Close the project (cancelling its jobs) before the process exits. */
+  shutdown(): Promise<void>;
 }
 
 export function bundledModelDir(resourcesDir: string): string | undefined {
@@ -24,15 +36,25 @@ export function bundledModelDir(resourcesDir: string): string | undefined {
   return existsSync(join(dir, 'config.json')) ? dir : undefined;
 }
 
-export async function createDefaultServices(options: DefaultServiceOptions): Promise<Services> {
+export async function createDefaultServices(options: DefaultServiceOptions): Promise<DefaultServices> {
   const log = options.log ?? console.log;
   const modelDir = options.modelDir ?? (options.resourcesDir ? bundledModelDir(options.resourcesDir) : undefined);
-  if (!modelDir) {
+  let parts: ReturnType<typeof sessionParts> | Record<string, never> = {};
+  let model: LoadedModelRecord | null = null;
+  if (modelDir) {
+    const session = await openModel(modelDir);
+    log(`Loaded ${session.name} (${session.parameterCount} parameters) on ${session.backend.name}.`);
+    parts = sessionParts(session);
+    model = { name: session.name, dir: session.dir, contentHash: await modelContentHash(session.dir), config: { ...session.config } };
+  } else {
     log('No model given and no bundled default model found: starting without a model.');
-    return createServices({ appVersion: options.appVersion });
   }
-  const session = await openModel(modelDir);
-  log(`Loaded ${session.name} (${session.parameterCount} parameters) on ${session.backend.name}.`);
-  // TODO(store): pass `projects` once the project store exposes create/open/saveAs/recent/export.
-  return createServices({ appVersion: options.appVersion, ...sessionParts(session) });
+  let projects: ProjectManager | null = null;
+  if (options.dataDir) {
+    projects = new ProjectManager({ dataDir: options.dataDir, registry: workbenchJobRegistry(), appVersion: options.appVersion, model });
+    const opened = await projects.openOrCreate(options.projectFile);
+    log(`Project: ${opened.path}`);
+  }
+  const services = createServices({ appVersion: options.appVersion, ...parts, projects: () => projects });
+  return { ...services, shutdown: async () => projects?.close() };
 }

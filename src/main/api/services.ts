@@ -4,6 +4,9 @@
  * handlers never depend on how a service is built.
  */
 import type { BackendStatus, MemoryStatus, ModelConfigView, Prediction, ProjectSummary } from '../../shared/api/types';
+import type { DatasetProblem } from '../../shared/api/projectTypes';
+import type { TaskItem } from '../datasets';
+import type { OpenProject } from './project/openProject';
 
 export interface ModelService {
   /** Display name, e.g. the model folder's name. */
@@ -14,6 +17,10 @@ export interface ModelService {
   readonly backendName: string;
   /** Top-k next-token predictions at the last position, most probable first. */
   predict(prompt: string, topK: number, signal: AbortSignal): Promise<Prediction[]>;
+  /** The model folder jobs load in their worker threads (absent for models that live only in memory). */
+  readonly dir?: string;
+  /** Problems of task items against this model's tokenizer (1-based rows from `firstRow`). */
+  checkItems?(items: readonly TaskItem[], firstRow: number): DatasetProblem[];
 }
 
 export interface ProjectService {
@@ -22,6 +29,8 @@ export interface ProjectService {
   saveAs(path: string): Promise<ProjectSummary>;
   recent(): Promise<ProjectSummary[]>;
   exportJson(path: string, report: (done: number, total: number) => void, signal: AbortSignal): Promise<{ path: string; bytes: number }>;
+  /** The open project (store and job runner), or null when none is open. */
+  current(): OpenProject | null;
 }
 
 export interface Services {

@@ -2,6 +2,7 @@
 import { memoryInfo } from '../engine/backend';
 import type { ModelSession } from '../services/modelSession';
 import { predictNext } from '../services/predict';
+import { validateDataset } from '../datasets';
 import { ApiError } from '../../shared/api/errors';
 import type { ServiceParts } from './createServices';
 import type { ModelService } from './services';
@@ -18,6 +19,8 @@ export function modelServiceFromSession(session: ModelSession): ModelService {
       const { predictions } = await predictNext(session, prompt, topK);
       return predictions.map(({ token, id, logit, prob }) => ({ token, id, logit, prob }));
     },
+    dir: session.dir,
+    checkItems: (items, firstRow) => validateDataset(items, session.tokenizer, { firstRow }).map((p) => ({ row: p.row, field: p.field, message: p.message })),
   };
 }
 

@@ -7,3 +7,6 @@ export { ValidationError, type AnySchema, type Infer, type Schema } from './sche
 export * from './types';
 export * from './validate';
 export * from './client';
+export * from './projectTypes';
+export * from './circuitTypes';
+export * from './analysisKinds';

@@ -4,7 +4,18 @@
  * is typed so that a missing handler is a compile error). Preload methods, client calls and the
  * validation tests are all derived from this table.
  */
-import { integer, object, oneOf, optional, string, type AnySchema, type Infer, type ObjectSchema } from './schema';
+import {
+  ANALYSIS_KINDS,
+  CORRELATION_Y,
+  DISCOVERY_METHODS,
+  METRIC_NAMES,
+  PATCH_DIRECTION_NAMES,
+  PATCH_TARGET_NAMES,
+  PROMPT_SIDES,
+} from './analysisKinds';
+import type { CircuitDetail, CircuitDiffView, CircuitDiscoveryOutcome, CircuitEvaluationOutcome } from './circuitTypes';
+import type { CircuitEntry, DatasetEntry, DatasetImportResult, DatasetItemsPage, ProjectOverview, RunDetail, RunEntry, RunOutcome, TaskInfo } from './projectTypes';
+import { integer, jsonObject, number, object, oneOf, optional, string, type AnySchema, type Infer, type ObjectSchema } from './schema';
 import type {
   AppInfo,
   EchoResult,
@@ -32,6 +43,13 @@ export interface OperationSpec<P extends ObjectSchema<Record<string, AnySchema>>
 
 const path = string({ min: 1, max: 4096 });
 const empty = object({});
+const id = integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+const name = string({ min: 1, max: 200 });
+/** Circuit graphs: GPT-2 small's full graph (~32,500 edges) with scores fits well within this. */
+const GRAPH_BYTES = 8 * 1024 * 1024;
+const TASKS = ['ioi', 'comparison', 'latest'] as const;
+const SPLITS = ['train', 'heldout', 'all'] as const;
+const CORRUPTION_NAMES = ['abc', 'abc-s2', 'swap', 'flip'] as const;
 
 export const operations = {
   'app.info': {
@@ -81,6 +99,158 @@ export const operations = {
     summary: 'Export the current project (JSON bundle).',
     params: object({ path, format: oneOf(['json'] as const) }),
     result: returns<ExportResult>(),
+  },
+  'project.current': {
+    kind: 'call',
+    summary: 'The open project and what it holds: models, datasets, circuits, runs, edits.',
+    params: empty,
+    result: returns<ProjectOverview>(),
+  },
+  'dataset.tasks': {
+    kind: 'call',
+    summary: 'The tasks datasets can be generated from, with their templates and corruptions.',
+    params: empty,
+    result: returns<{ tasks: TaskInfo[] }>(),
+  },
+  'dataset.generate': {
+    kind: 'call',
+    summary: 'Generate a task dataset from templates and save it in the project.',
+    params: object({
+      name,
+      task: oneOf(TASKS),
+      n: integer({ min: 1, max: 100_000 }),
+      seed: integer({ min: 0, max: 2 ** 31 - 1 }),
+      split: optional(oneOf(SPLITS)),
+      corruption: optional(oneOf(CORRUPTION_NAMES)),
+    }),
+    result: returns<DatasetEntry>(),
+  },
+  'dataset.import': {
+    kind: 'call',
+    summary: 'Import a JSONL or CSV dataset, checked row by row against the loaded model; saved only when it has no problems.',
+    params: object({ name, format: oneOf(['jsonl', 'csv'] as const), text: string({ min: 1, max: 16 * 1024 * 1024 }) }),
+    result: returns<DatasetImportResult>(),
+  },
+  'dataset.items': {
+    kind: 'call',
+    summary: 'A page of a dataset\'s items.',
+    params: object({ datasetId: id, offset: optional(integer({ min: 0, max: 10_000_000 })), limit: optional(integer({ min: 1, max: 1000 })) }),
+    result: returns<DatasetItemsPage>(),
+  },
+  'dataset.remove': {
+    kind: 'call',
+    summary: 'Delete a dataset from the project.',
+    params: object({ datasetId: id }),
+    result: returns<{ removed: number }>(),
+  },
+  'analysis.run': {
+    kind: 'job',
+    summary: 'Run an analysis on a dataset as a job (worker thread); the run and its result are saved in the project.',
+    params: object({
+      datasetId: id,
+      kind: oneOf(ANALYSIS_KINDS),
+      side: optional(oneOf(PROMPT_SIDES)),
+      target: optional(oneOf(PATCH_TARGET_NAMES)),
+      direction: optional(oneOf(PATCH_DIRECTION_NAMES)),
+      metric: optional(oneOf(METRIC_NAMES)),
+      item: optional(integer({ min: 0, max: 10_000_000 })),
+      layer: optional(integer({ min: 0, max: 1000 })),
+      head: optional(integer({ min: 0, max: 1000 })),
+      neuron: optional(integer({ min: 0, max: 1_000_000 })),
+      y: optional(oneOf(CORRELATION_Y)),
+      k: optional(integer({ min: 1, max: 1000 })),
+    }),
+    result: returns<RunOutcome>(),
+  },
+  'run.list': {
+    kind: 'call',
+    summary: 'The project\'s runs, newest first.',
+    params: object({ limit: optional(integer({ min: 1, max: 10_000 })) }),
+    result: returns<{ runs: RunEntry[] }>(),
+  },
+  'run.get': {
+    kind: 'call',
+    summary: 'One run with its results.',
+    params: object({ runId: id }),
+    result: returns<RunDetail>(),
+  },
+  'run.remove': {
+    kind: 'call',
+    summary: 'Delete a finished run and its results.',
+    params: object({ runId: id }),
+    result: returns<{ removed: number }>(),
+  },
+  'circuit.get': {
+    kind: 'call',
+    summary: 'A circuit version (the head unless given) with its graph and version history.',
+    params: object({ circuitId: id, version: optional(integer({ min: 1, max: 1_000_000 })) }),
+    result: returns<CircuitDetail>(),
+  },
+  'circuit.create': {
+    kind: 'call',
+    summary: 'Create a circuit from a graph.',
+    params: object({ name, graph: jsonObject({ maxBytes: GRAPH_BYTES }) }),
+    result: returns<CircuitEntry>(),
+  },
+  'circuit.save': {
+    kind: 'call',
+    summary: 'Save a new version of a circuit (the previous ones are kept).',
+    params: object({ circuitId: id, graph: jsonObject({ maxBytes: GRAPH_BYTES }), message: optional(string({ max: 500 })) }),
+    result: returns<{ version: number }>(),
+  },
+  'circuit.rename': {
+    kind: 'call',
+    summary: 'Rename a circuit.',
+    params: object({ circuitId: id, name }),
+    result: returns<CircuitEntry>(),
+  },
+  'circuit.remove': {
+    kind: 'call',
+    summary: 'Delete a circuit and its versions.',
+    params: object({ circuitId: id }),
+    result: returns<{ removed: number }>(),
+  },
+  'circuit.export': {
+    kind: 'call',
+    summary: 'A circuit version as a self-contained JSON document.',
+    params: object({ circuitId: id, version: optional(integer({ min: 1, max: 1_000_000 })) }),
+    result: returns<Record<string, unknown>>(),
+  },
+  'circuit.import': {
+    kind: 'call',
+    summary: 'Create a circuit from a JSON document that circuit.export wrote.',
+    params: object({ document: jsonObject({ maxBytes: GRAPH_BYTES }), name: optional(name) }),
+    result: returns<CircuitEntry>(),
+  },
+  'circuit.diff': {
+    kind: 'call',
+    summary: 'Nodes and edges only in circuit A, only in B, and in both.',
+    params: object({
+      a: id,
+      b: id,
+      aVersion: optional(integer({ min: 1, max: 1_000_000 })),
+      bVersion: optional(integer({ min: 1, max: 1_000_000 })),
+    }),
+    result: returns<CircuitDiffView>(),
+  },
+  'circuit.discover': {
+    kind: 'job',
+    summary: 'Find a circuit on a dataset with ACDC, EAP, EAP-IG or path patching (a job).',
+    params: object({
+      datasetId: id,
+      method: oneOf(DISCOVERY_METHODS),
+      threshold: optional(number({ min: 0, max: 1e6 })),
+      topN: optional(integer({ min: 1, max: 1_000_000 })),
+      metric: optional(oneOf(METRIC_NAMES)),
+      steps: optional(integer({ min: 1, max: 1000 })),
+    }),
+    result: returns<CircuitDiscoveryOutcome>(),
+  },
+  'circuit.evaluate': {
+    kind: 'job',
+    summary: 'Faithfulness, completeness and minimality of a saved circuit on a dataset (a job).',
+    params: object({ circuitId: id, datasetId: id, version: optional(integer({ min: 1, max: 1_000_000 })) }),
+    result: returns<CircuitEvaluationOutcome>(),
   },
   echo: {
     kind: 'call',

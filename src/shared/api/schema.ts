@@ -16,7 +16,7 @@ export class ValidationError extends Error {
 }
 
 export interface Schema<T, Optional extends boolean = false> {
-  readonly kind: 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'object' | 'array';
+  readonly kind: 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'object' | 'array' | 'json';
   readonly optional: Optional;
   /** Parse `value` found at `path` (e.g. "params.topK"); throws ValidationError. */
   parse(value: unknown, path: string): T;
@@ -206,6 +206,32 @@ export function object<S extends Shape>(fields: S): ObjectSchema<S> {
     },
     example: () => Object.fromEntries(names.map((k) => [k, fields[k].example()])) as InferShape<S>,
     invalidExamples: () => [null, 'text', [], { __unknown_field__: 1 }],
+  };
+}
+
+/**
+ * Any plain JSON object up to `maxBytes` of JSON text (a circuit graph, an imported document):
+ * the boundary checks it is an object of JSON values; the service checks its structure.
+ */
+export function jsonObject(opts: { maxBytes: number }): Schema<Record<string, unknown>> {
+  const description = `a JSON object of at most ${opts.maxBytes} bytes`;
+  return {
+    kind: 'json',
+    optional: false,
+    description,
+    parse(value, path) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, description, value);
+      let text: string;
+      try {
+        text = JSON.stringify(value);
+      } catch {
+        throw new ValidationError(path, 'must be plain JSON (it could not be serialised)');
+      }
+      if (text.length > opts.maxBytes) throw new ValidationError(path, `must be at most ${opts.maxBytes} bytes of JSON, got ${text.length}`);
+      return value as Record<string, unknown>;
+    },
+    example: () => ({}),
+    invalidExamples: () => ['text', 42, null, [], { big: 'x'.repeat(opts.maxBytes) }],
   };
 }
 

@@ -1,9 +1,13 @@
 /** The handler table: one entry per operation in src/shared/api/operations.ts. */
 import { appInfo } from './app';
+import { circuitCreate, circuitDiff, circuitExport, circuitGet, circuitImport, circuitRemove, circuitRename, circuitSave } from './circuits';
 import type { HandlerTable } from './context';
+import { datasetGenerate, datasetImport, datasetItems, datasetRemove, datasetTasks } from './datasets';
 import { echo, sleep } from './diagnostics';
+import { circuitDiscover, circuitEvaluate } from './discovery';
 import { modelInfo, modelPredict } from './model';
-import { projectCreate, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
+import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
+import { analysisRun, runGet, runList, runRemove } from './runs';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -14,6 +18,26 @@ export const handlers: HandlerTable = {
   'project.saveAs': projectSaveAs,
   'project.recent': projectRecent,
   'project.export': projectExport,
+  'project.current': projectCurrent,
+  'dataset.tasks': datasetTasks,
+  'dataset.generate': datasetGenerate,
+  'dataset.import': datasetImport,
+  'dataset.items': datasetItems,
+  'dataset.remove': datasetRemove,
+  'analysis.run': analysisRun,
+  'run.list': runList,
+  'run.get': runGet,
+  'run.remove': runRemove,
+  'circuit.get': circuitGet,
+  'circuit.create': circuitCreate,
+  'circuit.save': circuitSave,
+  'circuit.rename': circuitRename,
+  'circuit.remove': circuitRemove,
+  'circuit.export': circuitExport,
+  'circuit.import': circuitImport,
+  'circuit.diff': circuitDiff,
+  'circuit.discover': circuitDiscover,
+  'circuit.evaluate': circuitEvaluate,
   echo,
   sleep,
 };

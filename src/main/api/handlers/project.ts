@@ -1,6 +1,6 @@
 /** Project operations: thin calls into the project store (not available until it is wired in). */
 import type { Handler } from './context';
-import { requireProjects, throwIfCancelled } from './require';
+import { requireProject, requireProjects, throwIfCancelled } from './require';
 
 export const projectCreate: Handler<'project.create'> = async ({ path }, { services }) => requireProjects(services).create(path);
 
@@ -17,3 +17,5 @@ export const projectExport: Handler<'project.export'> = async ({ path }, { servi
   throwIfCancelled(signal, 'project.export');
   return result;
 };
+
+export const projectCurrent: Handler<'project.current'> = async (_params, { services }) => requireProject(services).overview();

@@ -1,0 +1,127 @@
+/**
+ * The project service: which project is open, switching projects (create / open / save as),
+ * the recent list, and registering the loaded model in every project it opens. One project is
+ * open at a time; switching opens the new one first, so a failure leaves the old one open.
+ */
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { ApiError } from '../../../shared/api/errors';
+import type { ProjectSummary } from '../../../shared/api/types';
+import type { JobRegistry } from '../../jobs';
+import { ProjectStore, StoreError } from '../../store';
+import type { ProjectService } from '../services';
+import { exportProjectBundle } from './exportBundle';
+import { OpenProject } from './openProject';
+import { RecentProjects } from './recentProjects';
+
+export interface LoadedModelRecord {
+  name: string;
+  dir: string;
+  contentHash: string;
+  config: Record<string, unknown>;
+}
+
+export interface ProjectManagerOptions {
+  /** The app's data folder: recent.json and, unless another file is given, default.cwb live here. */
+  dataDir: string;
+  registry: JobRegistry;
+  appVersion: string;
+  /** The model the workbench loaded; registered in every project opened. */
+  model: LoadedModelRecord | null;
+}
+
+const projectName = (file: string): string => basename(file).replace(/\.cwb$/, '');
+
+/** Store errors carry messages written for people; keep them, with the right API code. */
+function asApiError(error: unknown): never {
+  if (error instanceof ApiError) throw error;
+  if (error instanceof StoreError) throw new ApiError(error.code === 'NOT_FOUND' ? 'not_found' : 'failed', error.message);
+  throw error;
+}
+
+export class ProjectManager implements ProjectService {
+  private open_: OpenProject | null = null;
+  private readonly recentList: RecentProjects;
+
+  constructor(private readonly options: ProjectManagerOptions) {
+    this.recentList = new RecentProjects(join(options.dataDir, 'recent.json'));
+  }
+
+  get defaultProjectPath(): string {
+    return join(this.options.dataDir, 'default.cwb');
+  }
+
+  current(): OpenProject | null {
+    return this.open_;
+  }
+
+  /** Open `file` (created when missing), or the default project. */
+  async openOrCreate(file = this.defaultProjectPath): Promise<ProjectSummary> {
+    return this.switchTo(resolve(file), true);
+  }
+
+  async create(path: string): Promise<ProjectSummary> {
+    if (existsSync(resolve(path))) throw new ApiError('failed', `${resolve(path)} already exists; open it, or choose another name for the new project`);
+    return this.switchTo(resolve(path), true);
+  }
+
+  async open(path: string): Promise<ProjectSummary> {
+    return this.switchTo(resolve(path), false);
+  }
+
+  async saveAs(path: string): Promise<ProjectSummary> {
+    const current = this.requireOpen();
+    const dest = resolve(path);
+    try {
+      current.store.exportTo(dest);
+    } catch (error) {
+      asApiError(error);
+    }
+    await this.switchTo(dest, false);
+    // The copy is a project of its own: it takes its file's name.
+    this.requireOpen().store.rename(projectName(dest));
+    const summary = this.requireOpen().summary();
+    this.recentList.add(summary);
+    return summary;
+  }
+
+  async recent(): Promise<ProjectSummary[]> {
+    return this.recentList.list().filter((p) => existsSync(p.path));
+  }
+
+  async exportJson(path: string, report: (done: number, total: number) => void, signal: AbortSignal): Promise<{ path: string; bytes: number }> {
+    return exportProjectBundle(this.requireOpen().store, path, report, signal);
+  }
+
+  async close(): Promise<void> {
+    const current = this.open_;
+    this.open_ = null;
+    await current?.close();
+  }
+
+  private requireOpen(): OpenProject {
+    if (!this.open_) throw new ApiError('not_available', 'No project is open.');
+    return this.open_;
+  }
+
+  private async switchTo(file: string, create: boolean): Promise<ProjectSummary> {
+    if (this.open_ && this.open_.path === file) return this.open_.summary();
+    let store: ProjectStore;
+    try {
+      store = ProjectStore.open(file, { create, appVersion: this.options.appVersion, name: projectName(file) });
+    } catch (error) {
+      asApiError(error);
+    }
+    const model = this.options.model;
+    if (model && store.models.findByHash(model.contentHash).length === 0) {
+      store.models.add({ name: model.name, path: model.dir, contentHash: model.contentHash, config: model.config as never });
+    }
+    const next = new OpenProject(store, this.options.registry, model?.contentHash ?? null);
+    const previous = this.open_;
+    this.open_ = next;
+    await previous?.close();
+    const summary = next.summary();
+    this.recentList.add(summary);
+    return summary;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The job kinds the workbench runs, each named by the module and export of its handler (the
+ * worker imports the module itself). From source (tsx, vitest) the handlers are the .ts files
+ * beside this one; from a build they are the .js files a bundle places here.
+ */
+import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
+import { JobRegistry } from '../registry';
+
+export const ANALYSIS_JOB_KINDS = ANALYSIS_KINDS;
+export type AnalysisJobKind = (typeof ANALYSIS_JOB_KINDS)[number];
+
+const ANALYSIS_EXPORTS: Record<AnalysisJobKind, string> = {
+  'logit-lens': 'logitLensJob',
+  dla: 'dlaJob',
+  patching: 'patchingJob',
+  attention: 'attentionJob',
+  correlation: 'correlationJob',
+  'copy-scores': 'copyScoresJob',
+  neuroscope: 'neuroscopeJob',
+};
+
+/** URL of a handler module beside this file, in the same flavour (.ts or .js) as this file. */
+export function handlerModule(name: string): URL {
+  const extension = /\.ts$/.test(new URL(import.meta.url).pathname) ? 'ts' : 'js';
+  return new URL(`./${name}.${extension}`, import.meta.url);
+}
+
+/** A registry with every workbench job kind. */
+export function workbenchJobRegistry(): JobRegistry {
+  const registry = new JobRegistry();
+  for (const kind of ANALYSIS_JOB_KINDS) registry.register(kind, handlerModule('analysis'), ANALYSIS_EXPORTS[kind]);
+  return registry;
+}

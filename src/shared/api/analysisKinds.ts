@@ -1,0 +1,32 @@
+/** The analyses and circuit methods the workbench runs as jobs; names are the job kinds in the project's runs. */
+
+export const ANALYSIS_KINDS = ['logit-lens', 'dla', 'patching', 'attention', 'correlation', 'copy-scores', 'neuroscope'] as const;
+export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
+
+export const PATCH_TARGET_NAMES = ['resid', 'attn', 'mlp', 'heads', 'head-pos', 'q', 'k', 'v', 'pattern'] as const;
+export const PROMPT_SIDES = ['clean', 'corrupted'] as const;
+export const PATCH_DIRECTION_NAMES = ['denoise', 'noise'] as const;
+export const METRIC_NAMES = ['logit-diff', 'kl'] as const;
+export const CORRELATION_Y = ['logit', 'attention'] as const;
+
+export const DISCOVERY_METHODS = ['acdc', 'eap', 'eap-ig', 'path-patching'] as const;
+export type DiscoveryMethod = (typeof DISCOVERY_METHODS)[number];
+/** The job kind of a circuit evaluation. */
+export const EVALUATION_KIND = 'circuit-eval';
+
+export const ANALYSIS_LABELS: Record<AnalysisKind, string> = {
+  'logit-lens': 'Logit lens',
+  dla: 'Direct logit attribution',
+  patching: 'Activation patching',
+  attention: 'Attention pattern',
+  correlation: 'Correlation',
+  'copy-scores': 'Copy scores',
+  neuroscope: 'Neuroscope',
+};
+
+export const DISCOVERY_LABELS: Record<DiscoveryMethod, string> = {
+  acdc: 'ACDC',
+  eap: 'EAP',
+  'eap-ig': 'EAP-IG',
+  'path-patching': 'Path patching',
+};
