@@ -7,15 +7,15 @@ export const DEFAULT_RECIPE: TrainingRecipe = {
   architecture: { nLayer: 3, nHead: 4, dModel: 64, dMlp: 256, nCtx: 32 },
   data: {
     tasks: { ioi: 1, comparison: 1, latest: 1 },
-    filler: 0.3,
+    filler: 0.2,
     fillerSentencesPerRow: 3,
-    answerWeight: 5,
+    answerWeight: 8,
     bucketBatches: 8,
   },
   optimiser: {
-    steps: 2000,
-    batchSize: 64,
-    learningRate: 2e-3,
+    steps: 3000,
+    batchSize: 32,
+    learningRate: 3e-3,
     warmupSteps: 100,
     finalLrFraction: 0.1,
     beta1: 0.9,
@@ -24,7 +24,7 @@ export const DEFAULT_RECIPE: TrainingRecipe = {
     weightDecay: 0.01,
     clipNorm: 1,
   },
-  init: { std: 0.02, embeddingStd: 0.3 },
+  init: { std: 0.1, embeddingStd: 0.3 },
 };
 
 /** Held-out evaluation of the shipped model: this many items per task, this seed (training never draws held-out items). */
