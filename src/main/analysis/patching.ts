@@ -28,8 +28,13 @@ export interface PatchOptions extends AnalysisOptions {
   target: PatchTarget;
   direction?: PatchDirection;
   metric?: MetricKind;
-  /** Upper bound on rows x positions of one batched run (memory); default 8192. */
+  /**
+   * Upper bound on rows x positions of one batched run. Default: what fits in `memoryBudgetBytes`
+   * of intermediates (a run keeps every layer's intermediates until it ends), at most 8192.
+   */
   maxRowTokens?: number;
+  /** Activation memory one batched run may use when maxRowTokens is not given; default 512 MiB. */
+  memoryBudgetBytes?: number;
   /** Token labels for position axes (from the first clean prompt). */
   positionLabels?: (ids: number[]) => string[];
 }
@@ -101,7 +106,7 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
   const direction = opts.direction ?? 'denoise';
   if (!PATCH_DIRECTIONS.includes(direction)) throw new AnalysisError(`unknown patching direction ${JSON.stringify(direction)} (denoise or noise)`);
   const metricKind = opts.metric ?? 'logit-diff';
-  const maxRowTokens = opts.maxRowTokens ?? 8192;
+  const maxRowTokens = opts.maxRowTokens ?? Math.min(8192, Math.floor((opts.memoryBudgetBytes ?? 512 * 2 ** 20) / bytesPerToken(model, batch)));
   const groups = spec.positional ? [singleLengthGroup(batch, `patching ${target} by position`)] : batch.groups;
   const H = c.nHead;
   const L = c.nLayer;
@@ -179,6 +184,17 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
     runs,
     hookPoint: spec.hookPoint,
   };
+}
+
+/**
+ * Rough intermediate bytes one token costs in a full run: per layer the MLP's hidden activations
+ * and the GELU temporaries (~8 x d_mlp), the residual-sized tensors (~16 x d_model) and the
+ * attention scores and pattern rows (~4 x heads x T), in float32.
+ */
+function bytesPerToken(model: HookedGPT2, batch: PromptBatch): number {
+  const c = model.config;
+  const T = Math.max(...batch.groups.map((g) => g.length));
+  return 4 * c.nLayer * ((c.attnOnly ? 0 : 8 * c.dMlp) + 16 * c.dModel + 4 * c.nHead * T);
 }
 
 /** Tile a [B, ...] tensor into `k` copies stacked copy-major: [k*B, ...]. */
