@@ -6,7 +6,7 @@ import { mulberry32, randomParams } from '../../src/main/engine/params';
 import { tf } from '../../src/main/engine/tf';
 import { tokenizerFromJson } from '../../src/main/tokenizer';
 import { AdamW } from '../../src/main/training/adam';
-import { assembleBatch, BatchStream, drawPool, taskRow } from '../../src/main/training/corpus';
+import { assembleBatch, BatchStream, deriveSeed, drawPool, taskRow } from '../../src/main/training/corpus';
 import { weightedCrossEntropy } from '../../src/main/training/loss';
 import { lossCurveSvg, lossWindows } from '../../src/main/training/lossCurve';
 import type { DataMix } from '../../src/main/training/recipe';
@@ -14,7 +14,7 @@ import { learningRateAt } from '../../src/main/training/schedule';
 import { exportParams, makeTrainable } from '../../src/main/training/trainableWeights';
 
 const tokenizer = tokenizerFromJson(defaultTokenizerJson());
-const mix: DataMix = { tasks: { ioi: 1, comparison: 1, latest: 1 }, filler: 0.5, fillerSentencesPerRow: 3, answerWeight: 6, bucketBatches: 4 };
+const mix: DataMix = { tasks: { ioi: 1, comparison: 1, latest: 1 }, filler: 0.5, fillerSentencesPerRow: 3, contrastPairs: 0.5, answerWeight: 6, bucketBatches: 4 };
 
 beforeAll(async () => {
   await initBackend();
@@ -120,6 +120,20 @@ describe('training corpus', () => {
     // The task rows are exactly the sentences of TRAIN items: every held-out prompt is absent.
     const heldout = new Set(TASK_NAMES.flatMap((t) => generate(t, { n: 300, seed: 1, split: 'heldout' })).map((i) => tokenizer.encode(i.clean).join(',')));
     for (const r of rows.filter((x) => x.kind !== 'filler')) expect(heldout.has(r.ids.slice(1, r.answerAt + 1).join(','))).toBe(false);
+  });
+
+  it('adds contrast partners: the swap-corrupted prompt with its own true answer (the clean incorrect one)', () => {
+    const ioiOnly: DataMix = { ...mix, tasks: { ioi: 1, comparison: 0, latest: 0 }, filler: 0, contrastPairs: 1 };
+    const rows = drawPool(tokenizer, ioiOnly, 32, 9, 0, 40);
+    expect(rows).toHaveLength(40);
+    // The IOI rows of pool 0 come from this generate call (see drawPool's seeds).
+    const items = generate('ioi', { n: 40, seed: deriveSeed(9, 0, 2, 0, 0), split: 'train', corruption: 'swap' });
+    const clean = new Set(items.map((i) => taskRow(tokenizer, 0, i.clean, i.correct, 'ioi', 32).ids.join(',')));
+    const contrast = new Set(items.map((i) => taskRow(tokenizer, 0, i.corrupted, i.incorrect, 'ioi', 32).ids.join(',')));
+    const keys = rows.map((r) => r.ids.join(','));
+    expect(keys.every((k) => clean.has(k) || contrast.has(k))).toBe(true);
+    expect(keys.filter((k) => contrast.has(k)).length).toBeGreaterThan(5);
+    expect(keys.filter((k) => clean.has(k)).length).toBeGreaterThan(5);
   });
 
   it('pads batches with zero weight and weights the answer position', () => {

@@ -3,7 +3,7 @@
  * TRAIN split (clean prompt + correct answer + ".", one complete sentence per row) with rows
  * of filler sentences. Each row is BOS + tokens; batches are right-padded.
  */
-import { fillerSentences, generate, TASK_NAMES, type TaskName } from '../datasets';
+import { fillerSentences, generate, TASK_NAMES, type Corruption, type TaskName } from '../datasets';
 import { mulberry32 } from '../engine/params';
 import type { Tokenizer } from '../tokenizer/types';
 import type { DataMix } from './recipe';
@@ -59,6 +59,16 @@ function checkKnown(tokenizer: Tokenizer, ids: number[], text: string): void {
   if (tokenizer.unkId !== undefined && ids.includes(tokenizer.unkId)) throw new CorpusError(`"${text}" has words outside the vocabulary`);
 }
 
+/**
+ * Corruptions whose corrupted prompt has a well-defined true answer, the clean run's incorrect
+ * one (the others, like IOI 'abc', have no right answer and are not trained on).
+ */
+export const CONTRAST_CORRUPTIONS: Readonly<Record<TaskName, readonly Corruption[]>> = {
+  ioi: ['swap'],
+  comparison: ['flip', 'swap'],
+  latest: ['swap'],
+};
+
 /** Rows drawn by the data mix, `count` at a time, deterministic in (seed, pool index). */
 export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed: number, pool: number, count: number): TrainingRow[] {
   const bos = tokenizer.bosId;
@@ -79,9 +89,15 @@ export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed:
   const rows: TrainingRow[] = [];
   for (const [t, task] of TASK_NAMES.entries()) {
     const n = drawn.filter((k) => k === task).length;
-    for (const item of generate(task, { n, seed: deriveSeed(seed, pool, 2, t), split: 'train' })) {
-      rows.push(taskRow(tokenizer, bos, item.clean, item.correct, task, nCtx));
-    }
+    const corruptions = CONTRAST_CORRUPTIONS[task];
+    // Each corruption draws its own share of the task's items (the clean items differ per call).
+    corruptions.forEach((corruption, c) => {
+      const share = Math.floor((n * (c + 1)) / corruptions.length) - Math.floor((n * c) / corruptions.length);
+      for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption })) {
+        rows.push(taskRow(tokenizer, bos, item.clean, item.correct, task, nCtx));
+        if (rand() < mix.contrastPairs) rows.push(taskRow(tokenizer, bos, item.corrupted, item.incorrect, task, nCtx));
+      }
+    });
   }
   const nFiller = drawn.filter((k) => k === 'filler').length;
   if (nFiller > 0) {
@@ -104,7 +120,8 @@ export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed:
     const j = Math.floor(rand() * (i + 1));
     [rows[i], rows[j]] = [rows[j], rows[i]];
   }
-  return rows;
+  // Contrast partners add rows: keep exactly `count` (a random subset, after the shuffle).
+  return rows.slice(0, count);
 }
 
 /** Right-pad rows into one batch of inputs, targets and loss weights. */

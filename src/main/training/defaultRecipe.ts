@@ -9,8 +9,9 @@ export const DEFAULT_RECIPE: TrainingRecipe = {
     tasks: { ioi: 1, comparison: 1, latest: 1 },
     filler: 0.2,
     fillerSentencesPerRow: 3,
+    contrastPairs: 0.5,
     answerWeight: 8,
-    bucketBatches: 8,
+    bucketBatches: 4,
   },
   optimiser: {
     steps: 3000,

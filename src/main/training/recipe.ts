@@ -17,6 +17,12 @@ export interface DataMix {
   filler: number;
   /** Filler rows hold this many sentences at most (at least 1), cut to the context. */
   fillerSentencesPerRow: number;
+  /**
+   * Probability that a task row comes with its contrast partner: the corrupted prompt of a
+   * corruption whose true answer is the clean run's incorrect one (IOI 'swap', comparison
+   * 'flip' or 'swap', latest 'swap'). Minimal pairs teach what the answer depends on.
+   */
+  contrastPairs: number;
   /** Loss weight of the answer position (every other real token weighs 1). */
   answerWeight: number;
   /**

@@ -7,7 +7,6 @@ import type { ModelConfig } from '../engine/config';
 import { HookedGPT2 } from '../engine/model';
 import { parameterCount, randomParams, type ParamDict } from '../engine/params';
 import { tf } from '../engine/tf';
-import type { TokenizerJson } from '../tokenizer/tokenizerJson';
 import type { Tokenizer } from '../tokenizer/types';
 import type { TaskItem } from '../datasets';
 import { evaluate, type EvaluationReport } from '../services/evaluate';
@@ -99,8 +98,6 @@ function abortError(step: number): Error {
   e.name = 'AbortError';
   return e;
 }
-
-export type { TokenizerJson };
 
 /** Train from scratch. Throws an AbortError when `signal` aborts; frees every tensor it made. */
 export async function train(recipe: TrainingRecipe, opts: TrainOptions): Promise<TrainResult> {
