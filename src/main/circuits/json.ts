@@ -98,11 +98,16 @@ export function importCircuit(doc: unknown, expected?: GraphShape, source = 'cir
   if (d.format !== CIRCUIT_FORMAT) fail('format', `must be "${CIRCUIT_FORMAT}", got ${describe(d.format)}${typeof d.format === 'string' && d.format.startsWith('circuit-workbench/circuit@') ? ' (a newer schema version? this build reads version 1)' : ''}`);
   if (typeof d.name !== 'string' || d.name.trim() === '') fail('name', `must be a non-empty string, got ${describe(d.name)}`);
   if (d.modelHash !== undefined && d.modelHash !== null && typeof d.modelHash !== 'string') fail('modelHash', `must be a string or null, got ${describe(d.modelHash)}`);
-  if (!isObject(d.model)) fail('model', `must be an object {nLayer, nHead, attnOnly}, got ${describe(d.model)}`);
-  const m = d.model as Record<string, unknown>;
-  for (const key of ['nLayer', 'nHead'] as const) if (!Number.isInteger(m[key]) || (m[key] as number) < 1) fail(`model.${key}`, `must be a positive integer, got ${describe(m[key])}`);
-  if (typeof m.attnOnly !== 'boolean') fail('model.attnOnly', `must be true or false, got ${describe(m.attnOnly)}`);
-  const shape: GraphShape = { nLayer: m.nLayer as number, nHead: m.nHead as number, attnOnly: m.attnOnly as boolean };
+  let shape: GraphShape;
+  if (d.model === undefined && expected) {
+    shape = expected; // a document from the project store, which keeps the model link instead
+  } else {
+    if (!isObject(d.model)) fail('model', `must be an object {nLayer, nHead, attnOnly}, got ${describe(d.model)}${expected ? '' : ' (documents without it can only be read against a loaded model)'}`);
+    const m = d.model as Record<string, unknown>;
+    for (const key of ['nLayer', 'nHead'] as const) if (!Number.isInteger(m[key]) || (m[key] as number) < 1) fail(`model.${key}`, `must be a positive integer, got ${describe(m[key])}`);
+    if (typeof m.attnOnly !== 'boolean') fail('model.attnOnly', `must be true or false, got ${describe(m.attnOnly)}`);
+    shape = { nLayer: m.nLayer as number, nHead: m.nHead as number, attnOnly: m.attnOnly as boolean };
+  }
   if (expected && (expected.nLayer !== shape.nLayer || expected.nHead !== shape.nHead || expected.attnOnly !== shape.attnOnly)) {
     const fmt = (s: GraphShape): string => `${s.nLayer} layers x ${s.nHead} heads${s.attnOnly ? ', attention-only' : ', with MLPs'}`;
     fail('model', `the circuit was made for a model of ${fmt(shape)}; the loaded model has ${fmt(expected)}`);
