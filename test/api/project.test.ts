@@ -262,6 +262,66 @@ describe('circuits', () => {
   });
 });
 
+describe('circuit discovery and evaluation as jobs', () => {
+  let datasetId: number;
+  beforeAll(async () => {
+    datasetId = (await router.invoke('dataset.generate', { name: 'ioi-discovery', task: 'ioi', n: 6, seed: 4 })).id;
+  });
+
+  it('runs ACDC with progress and returns a graph the store accepts', async () => {
+    const progress: Progress[] = [];
+    const outcome = await router.invoke('circuit.discover', { datasetId, method: 'acdc', threshold: 0.05 }, { onProgress: (p) => progress.push(p) });
+    expect(outcome.run).toMatchObject({ kind: 'circuit.acdc', status: 'done', datasetName: 'ioi-discovery', options: { method: 'acdc', tau: 0.05 } });
+    expect(outcome.summary).toMatchObject({ method: { name: 'acdc', tau: 0.05 } });
+    expect(outcome.graph.edges.length).toBe((outcome.summary as { edges: number }).edges);
+    expect(progress.at(-1)!.done).toBe(1000);
+    const saved = await router.invoke('circuit.create', { name: 'acdc-found', graph: outcome.graph as unknown as Record<string, unknown> });
+    expect((await router.invoke('circuit.get', { circuitId: saved.id })).graph.edges).toHaveLength(outcome.graph.edges.length);
+  });
+
+  it('runs EAP and EAP-IG keeping the top-n edges (pruned) with their scores', async () => {
+    for (const method of ['eap', 'eap-ig'] as const) {
+      const outcome = await router.invoke('circuit.discover', { datasetId, method, topN: 60 });
+      // The top 60, less any that no longer connect the input to the logits (pruned).
+      const selected = (outcome.summary as { selection: { edges: number } }).selection.edges;
+      expect(outcome.graph.edges).toHaveLength(selected);
+      expect(selected).toBeGreaterThan(0);
+      expect(selected).toBeLessThanOrEqual(60);
+      expect(outcome.graph.edges.every((e) => Number.isFinite(e.score))).toBe(true);
+    }
+  });
+
+  it('runs path patching into the logits as a graph of senders', async () => {
+    const outcome = await router.invoke('circuit.discover', { datasetId, method: 'path-patching', threshold: 0 });
+    expect(outcome.graph.edges.every((e) => e.target === 'logits' && /^a\d+\.h\d+$/.test(e.source))).toBe(true);
+    expect(outcome.graph.edges.length).toBe((outcome.summary as { values: (number | null)[] }).values.filter((v) => v !== null).length);
+  });
+
+  it('evaluates a hand-built circuit: faithfulness, completeness, minimality', async () => {
+    const graph = {
+      nodes: [{ id: 'input' }, { id: 'a0.h1' }, { id: 'logits' }],
+      edges: [
+        { source: 'input', target: 'a0.h1', input: 'v' },
+        { source: 'a0.h1', target: 'logits' },
+      ],
+    };
+    const circuit = await router.invoke('circuit.create', { name: 'three nodes', graph });
+    const outcome = await router.invoke('circuit.evaluate', { circuitId: circuit.id, datasetId });
+    const summary = outcome.summary as { faithfulness: { circuit: number; full: number; ratio: number }; minimality: { node: string }[] };
+    expect(outcome.faithfulness).toBeCloseTo(summary.faithfulness.circuit / summary.faithfulness.full, 6);
+    expect(outcome.completeness).toBeGreaterThanOrEqual(0);
+    expect(summary.minimality.map((m) => m.node)).toEqual(['a0.h1']);
+    expect(outcome.run).toMatchObject({ kind: 'circuit-eval', status: 'done' });
+  });
+
+  it('refuses to evaluate an empty circuit, in words', async () => {
+    const empty = await router.invoke('circuit.create', { name: 'empty', graph: { nodes: [], edges: [] } });
+    expect((await failure(router.invoke('circuit.evaluate', { circuitId: empty.id, datasetId }))).message).toBe(
+      'Circuit "empty" has no edges yet: add some, or find them with ACDC or EAP.',
+    );
+  });
+});
+
 describe('without a project service', () => {
   it('says plainly that no project is open', async () => {
     const bare = new ApiRouter(await createDefaultServices({ appVersion: '1', log: () => undefined }));

@@ -3,7 +3,7 @@ import type { CircuitRecord, DatasetRecord, EditRecord, ModelRecord, RunRecord }
 import type { CircuitEntry, DatasetEntry, EditEntry, ModelEntry, RunEntry } from '../../../shared/api/projectTypes';
 
 /** Params a job carries for the worker that the UI does not show. */
-const HIDDEN_PARAMS = new Set(['items', 'modelDir', 'datasetName', 'graph']);
+const HIDDEN_PARAMS = new Set(['items', 'modelDir', 'datasetName', 'graph', 'data']);
 
 export function datasetEntry(d: DatasetRecord): DatasetEntry {
   return { id: d.id, name: d.name, task: d.task, itemCount: d.itemCount, contentHash: d.contentHash, createdAt: d.createdAt };

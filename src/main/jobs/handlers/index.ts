@@ -5,6 +5,10 @@
  */
 import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import { JobRegistry } from '../registry';
+import { CIRCUIT_JOB_KINDS, registerCircuitJobs } from './circuits';
+
+/** Job kinds of the circuit tools: the circuits service's own, plus evaluation and path patching. */
+export const CIRCUIT_TOOL_KINDS = { ...CIRCUIT_JOB_KINDS, evaluate: 'circuit-eval', pathPatching: 'path-patching' } as const;
 
 export const ANALYSIS_JOB_KINDS = ANALYSIS_KINDS;
 export type AnalysisJobKind = (typeof ANALYSIS_JOB_KINDS)[number];
@@ -29,5 +33,8 @@ export function handlerModule(name: string): URL {
 export function workbenchJobRegistry(): JobRegistry {
   const registry = new JobRegistry();
   for (const kind of ANALYSIS_JOB_KINDS) registry.register(kind, handlerModule('analysis'), ANALYSIS_EXPORTS[kind]);
+  registerCircuitJobs(registry);
+  registry.register(CIRCUIT_TOOL_KINDS.evaluate, handlerModule('circuitTools'), 'evaluateCircuitJob');
+  registry.register(CIRCUIT_TOOL_KINDS.pathPatching, handlerModule('circuitTools'), 'pathPatchingJob');
   return registry;
 }
