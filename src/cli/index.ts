@@ -11,8 +11,9 @@ import { runCommand } from './commands/run';
 import { PROJECT_COMMANDS } from './commands/project';
 import { evaluateCommand } from './commands/evaluate';
 import { datasetGenerateCommand } from './commands/dataset';
+import { CIRCUIT_COMMANDS } from './commands/circuit';
 
-export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS];
+export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS, ...CIRCUIT_COMMANDS];
 
 function findCommand(args: string[]): { command: Command; rest: string[] } | undefined {
   // Longest match first, so 'dataset generate' wins over a hypothetical 'dataset'.
