@@ -6,6 +6,7 @@ import os from 'node:os';
 import { initBackend } from '../src/main/engine/backend';
 import { benchForward, GPT2_SMALL_SHAPE, SMALL_SHAPE } from './forward';
 import { benchPatchingDefault, benchPatchingGpt2Small } from './patching';
+import { benchAcdcDefault, benchAttributionGpt2Small } from './circuits';
 
 type Bench = () => Promise<unknown>;
 
@@ -14,6 +15,8 @@ const BENCHES: Record<string, Bench> = {
   forwardGpt2Small: () => benchForward('GPT-2-small shape (12L, 12H, d768), random weights', GPT2_SMALL_SHAPE),
   patchingHeadsDefault: benchPatchingDefault,
   patchingHeadsGpt2Small: benchPatchingGpt2Small,
+  acdcDefault: benchAcdcDefault,
+  attributionGpt2Small: benchAttributionGpt2Small,
 };
 
 async function main(): Promise<void> {
