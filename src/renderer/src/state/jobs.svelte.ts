@@ -29,6 +29,8 @@ export class JobsState {
   readonly #client: ApiClient;
   readonly #controllers = new Map<string, AbortController>();
   #next = 1;
+  /** Called after every job ends (done, failed or cancelled), e.g. to refresh the project's runs. */
+  onSettled: (() => void) | undefined;
 
   constructor(client: ApiClient) {
     this.#client = client;
@@ -54,6 +56,7 @@ export class JobsState {
     } finally {
       this.#controllers.delete(id);
       this.#prune();
+      this.onSettled?.();
     }
   }
 

@@ -1,30 +1,47 @@
 /** The main area's tabs: which views are open and which one is shown. */
 
-export type TabKind = 'predict' | 'diagnostics';
+export type TabKind = 'predict' | 'diagnostics' | 'dataset' | 'new-dataset' | 'analysis' | 'run' | 'circuit' | 'diff';
 
 export interface Tab {
   id: string;
   kind: TabKind;
   title: string;
+  /** The record the tab shows (dataset, run or circuit id). */
+  ref?: number;
 }
 
-const TITLES: Record<TabKind, string> = { predict: 'Predict', diagnostics: 'Diagnostics' };
+const TITLES: Record<TabKind, string> = {
+  predict: 'Predict',
+  diagnostics: 'Diagnostics',
+  dataset: 'Dataset',
+  'new-dataset': 'New dataset',
+  analysis: 'Analyses',
+  run: 'Run',
+  circuit: 'Circuit',
+  diff: 'Compare circuits',
+};
 
 export class TabsState {
   tabs = $state<Tab[]>([]);
   activeId = $state<string | null>(null);
   active = $derived(this.tabs.find((t) => t.id === this.activeId) ?? null);
 
-  /** Show the tab of this kind, opening it if needed (one tab per kind for now). */
-  open(kind: TabKind): void {
-    const existing = this.tabs.find((t) => t.kind === kind);
+  /** Show the tab of this kind (and record), opening it if needed. */
+  open(kind: TabKind, ref?: number, title?: string): void {
+    const id = ref === undefined ? kind : `${kind}:${ref}`;
+    const existing = this.tabs.find((t) => t.id === id);
     if (existing) {
+      if (title) existing.title = title;
       this.activeId = existing.id;
       return;
     }
-    const tab = { id: kind, kind, title: TITLES[kind] };
-    this.tabs.push(tab);
-    this.activeId = tab.id;
+    this.tabs.push({ id, kind, title: title ?? TITLES[kind], ...(ref === undefined ? {} : { ref }) });
+    this.activeId = id;
+  }
+
+  rename(kind: TabKind, ref: number, title: string): void {
+    const tab = this.tabs.find((t) => t.id === `${kind}:${ref}`);
+    if (tab) tab.title = title;
   }
 
   close(id: string): void {

@@ -1,9 +1,18 @@
 /** The renderer's root state: the API client and the state of each part of the window. */
 import type { ApiClient } from '../../../shared/api/client';
+import { plainMessage } from '../../../shared/api/errors';
 import type { AppEvent } from '../../../shared/api/protocol';
-import type { ProjectSummary } from '../../../shared/api/types';
+import type { ModelInfo, ProjectSummary } from '../../../shared/api/types';
+import type { ModelShape } from '../circuit/modelGraph';
+import { emptyGraph } from '../circuit/graph';
+import { AnalysisLauncher } from './analysis.svelte';
+import { CircuitEditor } from './circuitEditor.svelte';
+import { DatasetBrowser, NewDatasetForm } from './datasets.svelte';
+import { InspectorData } from './inspector.svelte';
 import { JobsState } from './jobs.svelte';
 import { PredictState } from './predict.svelte';
+import { ProjectState } from './project.svelte';
+import { RunView } from './runView.svelte';
 import { StatusState } from './status.svelte';
 import { TabsState } from './tabs.svelte';
 
@@ -13,20 +22,56 @@ export class Workbench {
   readonly jobs: JobsState;
   readonly tabs = new TabsState();
   readonly predict: PredictState;
-  project = $state<ProjectSummary | null>(null);
+  readonly projectState: ProjectState;
+  readonly launcher: AnalysisLauncher;
+  readonly newDataset: NewDatasetForm;
+  readonly inspector: InspectorData;
+  model = $state.raw<ModelInfo | null>(null);
   notice = $state<string | null>(null);
+  error = $state<string | null>(null);
+  /** Views kept while their tab is closed or hidden (an editor keeps its undo history). */
+  readonly #editors = new Map<number, CircuitEditor>();
+  readonly #runs = new Map<number, RunView>();
+  readonly #datasets = new Map<number, DatasetBrowser>();
+
+  get project(): ProjectSummary | null {
+    const overview = this.projectState.overview;
+    return overview ? { path: overview.path, name: overview.name } : null;
+  }
+
+  get shape(): ModelShape | null {
+    const c = this.model?.config;
+    return c ? { nLayer: c.nLayer, nHead: c.nHead, attnOnly: c.attnOnly } : null;
+  }
 
   constructor(client: ApiClient) {
     this.client = client;
     this.status = new StatusState(client);
     this.jobs = new JobsState(client);
     this.predict = new PredictState(client);
+    this.projectState = new ProjectState(client);
+    this.launcher = new AnalysisLauncher(this.jobs);
+    this.newDataset = new NewDatasetForm(client);
+    this.inspector = new InspectorData(client);
+    this.jobs.onSettled = () => void this.refreshProject();
     this.tabs.open('predict');
     client.onEvent((event) => this.#onEvent(event));
   }
 
   start(): void {
     this.status.start();
+    void this.refreshProject();
+    void this.client.call('model.info', {}).then(
+      (info) => (this.model = info),
+      () => undefined,
+    );
+  }
+
+  async refreshProject(): Promise<void> {
+    await this.projectState.refresh();
+    const overview = this.projectState.overview;
+    if (overview && this.launcher.datasetId === null && overview.datasets.length > 0) this.launcher.datasetId = overview.datasets[0].id;
+    if (overview) void this.inspector.refresh(overview.runs);
   }
 
   /** A test job that exercises progress and cancel end to end. */
@@ -34,8 +79,54 @@ export class Workbench {
     this.jobs.run('sleep', { ms: seconds * 1000, steps: seconds * 10 }, `Test job (${seconds} s)`).catch(() => undefined);
   }
 
+  datasetBrowser(id: number): DatasetBrowser {
+    let view = this.#datasets.get(id);
+    if (!view) this.#datasets.set(id, (view = new DatasetBrowser(this.client, id)));
+    return view;
+  }
+
+  runView(id: number): RunView {
+    let view = this.#runs.get(id);
+    if (!view) this.#runs.set(id, (view = new RunView(this.client, id)));
+    return view;
+  }
+
+  circuitEditor(id: number): CircuitEditor | null {
+    if (!this.shape) return null;
+    let editor = this.#editors.get(id);
+    if (!editor) {
+      editor = new CircuitEditor(this.client, this.jobs, id, this.shape);
+      editor.onSaved = () => void this.projectState.refresh();
+      this.#editors.set(id, editor);
+    }
+    return editor;
+  }
+
+  openDataset(id: number, name: string): void {
+    this.launcher.datasetId = id;
+    this.tabs.open('dataset', id, `Dataset: ${name}`);
+  }
+
+  openRun(id: number, title: string): void {
+    this.tabs.open('run', id, title);
+  }
+
+  openCircuit(id: number, name: string): void {
+    this.tabs.open('circuit', id, `Circuit: ${name}`);
+  }
+
+  async newCircuit(name: string): Promise<void> {
+    try {
+      const created = await this.client.call('circuit.create', { name, graph: emptyGraph() as unknown as Record<string, unknown> });
+      await this.refreshProject();
+      this.openCircuit(created.id, created.name);
+    } catch (error) {
+      this.error = plainMessage(error);
+    }
+  }
+
   #onEvent(event: AppEvent): void {
-    if (event.kind === 'project.changed') this.project = event.project;
+    if (event.kind === 'project.changed') void this.refreshProject();
     else if (event.kind === 'notice') this.notice = event.message;
   }
 }

@@ -1,0 +1,187 @@
+/**
+ * What each analysis result looks like on screen: a list of panels (a chart with its CSV, a
+ * table, or coloured token examples), built from the result alone (plain TS, testable).
+ */
+import type { EChartsOption } from 'echarts';
+import { heatmapOption, lineOption, scatterOption } from './charts';
+import { matrixCsv, toCsv, type Cell } from './csv';
+import type { AttentionView, CopyScoresView, CorrelationView, DlaView, LogitLensView, NeuroscopeView, PatchView, ResultView } from './resultTypes';
+
+export type ResultPanel =
+  | { type: 'chart'; id: string; title: string; option: EChartsOption; csv: string; tall?: boolean }
+  | { type: 'table'; id: string; title: string; columns: string[]; rows: Cell[][]; csv: string }
+  | { type: 'tokens'; id: string; title: string; examples: TokenExample[]; csv: string };
+
+export interface TokenExample {
+  label: string;
+  tokens: string[];
+  activations: number[];
+  /** Scale for colouring: |activation| / max. */
+  max: number;
+  highlight: number;
+}
+
+const layerLabels = (n: number): string[] => Array.from({ length: n }, (_, l) => `L${l}`);
+const headLabels = (n: number): string[] => Array.from({ length: n }, (_, h) => `H${h}`);
+
+function logitLensPanels(r: LogitLensView): ResultPanel[] {
+  const series = [...r.perPrompt.slice(0, 50).map((values, i) => ({ name: `prompt ${i}`, values, faint: true })), { name: 'mean', values: r.mean }];
+  const header = ['stage', 'mean', ...r.perPrompt.map((_, i) => `prompt ${i}`)];
+  const rows = r.stages.map((stage, s) => [stage, r.mean[s], ...r.perPrompt.map((p) => p[s])]);
+  return [{ type: 'chart', id: 'logit-lens', title: `Logit lens (${r.side})`, option: lineOption(`Logit lens: logit difference by layer (${r.side})`, r.stages, series, 'logit diff'), csv: toCsv(header, rows) }];
+}
+
+function dlaPanels(r: DlaView): ResultPanel[] {
+  const [L, H] = r.heads.shape;
+  const panels: ResultPanel[] = [
+    {
+      type: 'chart',
+      id: 'dla-heads',
+      title: 'Direct logit attribution per head',
+      option: heatmapOption({ title: 'Direct logit attribution (layers × heads)', xLabels: headLabels(H), yLabels: layerLabels(L), xName: 'head', yName: 'layer', values: r.heads.values }),
+      csv: matrixCsv('layer', 'head', layerLabels(L), headLabels(H), r.heads.values),
+    },
+  ];
+  const byPos = r.byPosition[0];
+  if (byPos) {
+    const [, , T] = byPos.shape;
+    // Sum the heads of each layer: layer x position.
+    const values = Array.from({ length: L * T }, (_, i) => {
+      const l = Math.floor(i / T);
+      const t = i % T;
+      let sum = 0;
+      for (let h = 0; h < H; h++) sum += byPos.values[(l * H + h) * T + t];
+      return sum;
+    });
+    panels.push({
+      type: 'chart',
+      id: 'dla-positions',
+      title: 'Direct logit attribution by source position',
+      option: heatmapOption({ title: 'Attention DLA by source position (layers × positions)', xLabels: byPos.positions, yLabels: layerLabels(L), xName: 'position', yName: 'layer', values }),
+      csv: matrixCsv('layer', 'position', layerLabels(L), byPos.positions, values),
+    });
+  }
+  panels.push({ type: 'table', id: 'dla-components', title: 'Components', columns: ['component', 'mean'], rows: r.components.map((c, i) => [c, r.mean[i]]), csv: toCsv(['component', 'mean'], r.components.map((c, i) => [c, r.mean[i]])) });
+  return panels;
+}
+
+function patchPanels(r: PatchView): ResultPanel[] {
+  const title = `Activation patching: ${r.target} (${r.direction}, ${r.metric})`;
+  if (r.axes.length === 2) {
+    const [rowAxis, colAxis] = r.axes;
+    const rows = r.labels[rowAxis] ?? layerLabels(r.shape[0]);
+    const cols = r.labels[colAxis] ?? Array.from({ length: r.shape[1] }, (_, i) => String(i));
+    return [
+      {
+        type: 'chart',
+        id: `patch-${r.target}`,
+        title,
+        option: heatmapOption({ title: `${title}: ${rowAxis} × ${colAxis}`, xLabels: cols, yLabels: rows, xName: colAxis, yName: rowAxis, values: r.values }),
+        csv: matrixCsv(rowAxis, colAxis, rows, cols, r.values),
+      },
+    ];
+  }
+  // [layer, head, position]: one row per head.
+  const [L, H, T] = r.shape;
+  const rows = Array.from({ length: L * H }, (_, i) => `L${Math.floor(i / H)}H${i % H}`);
+  const cols = r.labels.position ?? Array.from({ length: T }, (_, t) => String(t));
+  return [
+    {
+      type: 'chart',
+      id: `patch-${r.target}`,
+      title,
+      tall: true,
+      option: heatmapOption({ title: `${title}: heads × positions`, xLabels: cols, yLabels: rows, xName: 'position', yName: 'head', values: r.values }),
+      csv: matrixCsv('head', 'position', rows, cols, r.values),
+    },
+  ];
+}
+
+/** One head's pattern: rows are destination (query) tokens, columns source (key) tokens. */
+export function attentionMatrix(r: AttentionView, layer: number, head: number): number[] {
+  const [, H, T] = r.shape;
+  const start = (layer * H + head) * T * T;
+  const rows: number[] = [];
+  // Heatmap rows run bottom-up; put the first token at the top by reversing the query order.
+  for (let q = T - 1; q >= 0; q--) for (let k = 0; k < T; k++) rows.push(r.values[start + q * T + k]);
+  return rows;
+}
+
+export function attentionPanels(r: AttentionView, layer: number, head: number): ResultPanel[] {
+  const T = r.shape[2];
+  const labels = r.tokens.map((t, i) => `${i}:${t}`);
+  const values = attentionMatrix(r, layer, head);
+  const queryLabels = [...labels].reverse();
+  return [
+    {
+      type: 'chart',
+      id: `attention-L${layer}H${head}`,
+      title: `Attention pattern L${layer}H${head}`,
+      tall: T > 12,
+      option: heatmapOption({ title: `Attention pattern of L${layer}H${head} (destination × source)`, xLabels: labels, yLabels: queryLabels, xName: 'source token', yName: 'destination', values, scale: 'sequential' }),
+      csv: matrixCsv('destination', 'source', queryLabels, labels, values),
+    },
+  ];
+}
+
+function correlationPanels(r: CorrelationView): ResultPanel[] {
+  const yName = r.y === 'logit' ? 'logit of the token' : 'attention to the token';
+  const group = (answer: 'correct' | 'incorrect', color: string) => ({
+    name: `${answer} (r = ${r.pearson[answer].toFixed(3)})`,
+    color,
+    points: r.points.filter((p) => p.answer === answer).map((p) => [p.projection, p.y] as [number, number]),
+  });
+  return [
+    {
+      type: 'chart',
+      id: 'correlation',
+      title: `Correlation L${r.layer}H${r.head}`,
+      option: scatterOption(`L${r.layer}H${r.head}: output · U[token] vs ${yName}`, 'projection on U[token]', yName, [group('correct', '#6ea8fe'), group('incorrect', '#f28b82')]),
+      csv: toCsv(['row', 'answer', 'projection', r.y], r.points.map((p) => [p.row, p.answer, p.projection, p.y])),
+    },
+  ];
+}
+
+function copyScorePanels(r: CopyScoresView): ResultPanel[] {
+  const [L, H] = r.shape;
+  const columns = ['head', 'copying', 'negative', ...(r.antonym ? ['antonym'] : [])];
+  const rows: Cell[][] = [];
+  for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
+    const i = l * H + h;
+    rows.push([`L${l}H${h}`, r.copying[i], r.negative[i], ...(r.antonym ? [r.antonym[i]] : [])]);
+  }
+  rows.sort((a, b) => Number(b[1]) - Number(a[1]));
+  return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows) }];
+}
+
+function neuroscopePanels(r: NeuroscopeView): ResultPanel[] {
+  const examples = r.top.map((e) => ({ label: `prompt ${e.prompt}, position ${e.position}: ${e.activation.toFixed(3)}`, tokens: e.tokens, activations: e.activations, max: r.max || 1, highlight: e.position }));
+  const rows = r.top.flatMap((e) => e.tokens.map((t, i) => [e.prompt, i, t, e.activations[i]] as Cell[]));
+  return [{ type: 'tokens', id: 'neuroscope', title: `Neuron ${r.neuron} of layer ${r.layer}: top examples`, examples, csv: toCsv(['prompt', 'position', 'token', 'activation'], rows) }];
+}
+
+/** The panels of a result; attention takes the head to show. */
+export function resultPanels(r: ResultView, head: { layer: number; head: number } = { layer: 0, head: 0 }): ResultPanel[] {
+  switch (r.kind) {
+    case 'logit-lens':
+      return logitLensPanels(r);
+    case 'dla':
+      return dlaPanels(r);
+    case 'patch':
+      return patchPanels(r);
+    case 'attention':
+      return attentionPanels(r, head.layer, head.head);
+    case 'correlation':
+      return correlationPanels(r);
+    case 'copy-scores':
+      return copyScorePanels(r);
+    case 'neuroscope':
+      return neuroscopePanels(r);
+  }
+}
+
+/** Background of a token in a neuroscope example: blue for positive, red for negative activation. */
+export function tokenShade(activation: number, max: number): string {
+  const a = Math.min(1, Math.abs(activation) / (max || 1));
+  return activation >= 0 ? `rgba(110, 168, 254, ${a.toFixed(3)})` : `rgba(242, 139, 130, ${a.toFixed(3)})`;
+}

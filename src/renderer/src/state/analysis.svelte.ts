@@ -1,0 +1,67 @@
+/** The analysis launcher: pick a dataset, an analysis and its options, run it as a job. */
+import type { AnalysisKind } from '../../../shared/api/analysisKinds';
+import type { ParamsOf } from '../../../shared/api/operations';
+import type { RunOutcome } from '../../../shared/api/projectTypes';
+import type { JobsState } from './jobs.svelte';
+import { ANALYSIS_LABELS } from '../../../shared/api/analysisKinds';
+
+type PatchTarget = NonNullable<ParamsOf<'analysis.run'>['target']>;
+
+export class AnalysisLauncher {
+  datasetId = $state<number | null>(null);
+  kind = $state<AnalysisKind>('logit-lens');
+  side = $state<'clean' | 'corrupted'>('clean');
+  target = $state<PatchTarget>('heads');
+  direction = $state<'denoise' | 'noise'>('denoise');
+  item = $state(0);
+  layer = $state(0);
+  head = $state(0);
+  neuron = $state(0);
+  y = $state<'logit' | 'attention'>('attention');
+  k = $state(5);
+  error = $state<string | null>(null);
+  busy = $state(false);
+  readonly #jobs: JobsState;
+
+  constructor(jobs: JobsState) {
+    this.#jobs = jobs;
+  }
+
+  params(): ParamsOf<'analysis.run'> | null {
+    if (this.datasetId === null) return null;
+    const base = { datasetId: this.datasetId, kind: this.kind };
+    switch (this.kind) {
+      case 'logit-lens':
+      case 'dla':
+        return { ...base, side: this.side };
+      case 'patching':
+        return { ...base, target: this.target, direction: this.direction };
+      case 'attention':
+        return { ...base, item: this.item };
+      case 'correlation':
+        return { ...base, layer: this.layer, head: this.head, y: this.y };
+      case 'copy-scores':
+        return { ...base, k: this.k };
+      case 'neuroscope':
+        return { ...base, layer: this.layer, neuron: this.neuron, k: this.k };
+    }
+  }
+
+  /** Run as a job; resolves with the outcome (null when it failed or was cancelled: the jobs panel says why). */
+  async run(datasetName: string | null): Promise<RunOutcome | null> {
+    const params = this.params();
+    if (!params) {
+      this.error = 'Choose a dataset first (generate or import one).';
+      return null;
+    }
+    this.busy = true;
+    this.error = null;
+    try {
+      return await this.#jobs.run('analysis.run', params, `${ANALYSIS_LABELS[this.kind]}${datasetName ? ` on ${datasetName}` : ''}`);
+    } catch {
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
