@@ -4,73 +4,106 @@
  * tokenizer.json, training-log.json, loss-curve.svg and MODEL_CARD.md.
  *
  * Options (for trying recipes; the shipped model uses none): --out DIR, --steps N.
+ * --card-only re-evaluates the model already in the output directory and rewrites MODEL_CARD.md
+ * and loss-curve.svg from its training-log.json, without training.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultTokenizerJson, defaultVocabulary, generate, TASK_NAMES } from '../src/main/datasets';
 import { initBackend } from '../src/main/engine/backend';
 import { HookedGPT2 } from '../src/main/engine/model';
-import { writeModelDir } from '../src/main/loader/modelDir';
+import type { ModelConfig } from '../src/main/engine/config';
+import { loadModelDir, writeModelDir } from '../src/main/loader/modelDir';
+import type { Tokenizer } from '../src/main/tokenizer/types';
 import { evaluate } from '../src/main/services/evaluate';
 import { defaultModelDir } from '../src/main/services/modelSession';
 import { tokenizerFromJson } from '../src/main/tokenizer';
 import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../src/main/training/defaultRecipe';
 import { lossCurveSvg } from '../src/main/training/lossCurve';
 import { modelCard, type CorruptionResult } from '../src/main/training/modelCard';
-import { train } from '../src/main/training/train';
+import { train, type TrainingLog } from '../src/main/training/train';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' } } });
+const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' }, 'card-only': { type: 'boolean' } } });
 const out = path.resolve(values.out ?? defaultModelDir());
 const recipe = structuredClone(DEFAULT_RECIPE);
 if (values.steps !== undefined) recipe.optimiser.steps = Number(values.steps);
 
+/** Every task under every corruption on the held-out protocol of the model card. */
+async function evaluateAll(model: HookedGPT2, tokenizer: Tokenizer, config: ModelConfig): Promise<CorruptionResult[]> {
+  const results: CorruptionResult[] = [];
+  for (const task of TASK_NAMES) {
+    for (const corruption of EVAL_CORRUPTIONS[task]) {
+      const items = generate(task, { ...DEFAULT_EVAL, corruption });
+      const s = (await evaluate({ model, tokenizer, config }, items)).tasks[task];
+      results.push({ task, corruption, stats: s });
+      console.log(`${task} (${corruption}): top-1 ${(100 * s.accuracy).toFixed(1)}%  logit diff ${s.meanLogitDiff.toFixed(3)}  corrupted ${s.meanCorruptedLogitDiff.toFixed(3)}`);
+    }
+  }
+  return results;
+}
+
+async function writeCard(log: TrainingLog, results: CorruptionResult[]): Promise<void> {
+  await writeFile(path.join(out, 'loss-curve.svg'), lossCurveSvg(log.losses, { title: `training loss (${log.recipe.optimiser.steps} steps, seed ${log.recipe.seed})` }));
+  const weightsBytes = (await stat(path.join(out, 'model.safetensors'))).size;
+  await writeFile(
+    path.join(out, 'MODEL_CARD.md'),
+    modelCard({ log, vocabulary: defaultVocabulary(), results, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: 'npm run train:default-model' }),
+  );
+}
+
 const backend = await initBackend();
 const tokenizerJson = defaultTokenizerJson();
 const tokenizer = tokenizerFromJson(tokenizerJson);
-console.log(`training on ${backend.name}: ${JSON.stringify(recipe.architecture)}, ${recipe.optimiser.steps} steps, seed ${recipe.seed} -> ${out}`);
 
-// A small held-out sample (its own seed) to watch progress; the card's numbers come from DEFAULT_EVAL.
-const watchItems = TASK_NAMES.flatMap((task) => generate(task, { n: 50, seed: 7, split: 'heldout' }));
-const controller = new AbortController();
-process.on('SIGINT', () => controller.abort());
-let windowLoss = 0;
-const result = await train(recipe, {
-  tokenizer,
-  signal: controller.signal,
-  evalEvery: 250,
-  evalItems: watchItems,
-  onProgress: (p) => {
-    windowLoss += p.loss;
-    if (p.step % 50 === 0 || p.step === p.steps) {
-      const eta = ((p.steps - p.step) * p.elapsedMs) / p.step / 60000;
-      console.log(`step ${p.step}/${p.steps}  loss ${(windowLoss / (p.step % 50 || 50)).toFixed(4)}  lr ${p.lr.toExponential(2)}  |g| ${p.gradNorm.toFixed(2)}  ${(p.elapsedMs / 1000).toFixed(0)} s, ~${eta.toFixed(1)} min left`);
-      windowLoss = 0;
-    }
-  },
-  onEval: ({ step, report }) =>
-    console.log(`  eval @${step}: ${Object.entries(report.tasks).map(([t, s]) => `${t} top-1 ${(100 * s.accuracy).toFixed(0)}% ld ${s.meanLogitDiff.toFixed(2)}`).join(' | ')}`),
-});
-
-const model = HookedGPT2.fromParams(result.config, result.params);
-const results: CorruptionResult[] = [];
-for (const task of TASK_NAMES) {
-  for (const corruption of EVAL_CORRUPTIONS[task]) {
-    const items = generate(task, { ...DEFAULT_EVAL, corruption });
-    const report = await evaluate({ model, tokenizer, config: result.config }, items);
-    results.push({ task, corruption, stats: report.tasks[task] });
-    const s = report.tasks[task];
-    console.log(`${task} (${corruption}): top-1 ${(100 * s.accuracy).toFixed(1)}%  logit diff ${s.meanLogitDiff.toFixed(3)}  corrupted ${s.meanCorruptedLogitDiff.toFixed(3)}`);
+if (values['card-only']) {
+  const loaded = await loadModelDir(out);
+  const log = JSON.parse(await readFile(path.join(out, 'training-log.json'), 'utf8')) as TrainingLog;
+  // Logs written before the recipe had positionStd: both embeddings were drawn at embeddingStd then.
+  if (log.recipe.init.positionStd === undefined) {
+    log.recipe.init.positionStd = log.recipe.init.embeddingStd;
+    await writeFile(path.join(out, 'training-log.json'), JSON.stringify(log) + '\n');
   }
+  const model = HookedGPT2.fromParams(loaded.config, loaded.params);
+  const results = await evaluateAll(model, loaded.tokenizer, loaded.config);
+  model.dispose();
+  await writeCard(log, results);
+  console.log(`rewrote the card of ${out}`);
+} else {
+  await trainAndWrite();
 }
-model.dispose();
 
-await writeModelDir(out, { config: result.config, params: result.params, tokenizerJson });
-await writeFile(path.join(out, 'training-log.json'), JSON.stringify(result.log) + '\n');
-await writeFile(path.join(out, 'loss-curve.svg'), lossCurveSvg(result.log.losses, { title: `training loss (${recipe.optimiser.steps} steps, seed ${recipe.seed})` }));
-const weightsBytes = (await stat(path.join(out, 'model.safetensors'))).size;
-await writeFile(
-  path.join(out, 'MODEL_CARD.md'),
-  modelCard({ log: result.log, vocabulary: defaultVocabulary(), results, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: 'npm run train:default-model' }),
-);
-console.log(`wrote ${out} in ${(result.log.timings.wallMs / 60000).toFixed(1)} min of training`);
+async function trainAndWrite(): Promise<void> {
+  console.log(`training on ${backend.name}: ${JSON.stringify(recipe.architecture)}, ${recipe.optimiser.steps} steps, seed ${recipe.seed} -> ${out}`);
+
+  // A small held-out sample (its own seed) to watch progress; the card's numbers come from DEFAULT_EVAL.
+  const watchItems = TASK_NAMES.flatMap((task) => generate(task, { n: 50, seed: 7, split: 'heldout' }));
+  const controller = new AbortController();
+  process.on('SIGINT', () => controller.abort());
+  let windowLoss = 0;
+  const result = await train(recipe, {
+    tokenizer,
+    signal: controller.signal,
+    evalEvery: 250,
+    evalItems: watchItems,
+    onProgress: (p) => {
+      windowLoss += p.loss;
+      if (p.step % 50 === 0 || p.step === p.steps) {
+        const eta = ((p.steps - p.step) * p.elapsedMs) / p.step / 60000;
+        console.log(`step ${p.step}/${p.steps}  loss ${(windowLoss / (p.step % 50 || 50)).toFixed(4)}  lr ${p.lr.toExponential(2)}  |g| ${p.gradNorm.toFixed(2)}  ${(p.elapsedMs / 1000).toFixed(0)} s, ~${eta.toFixed(1)} min left`);
+        windowLoss = 0;
+      }
+    },
+    onEval: ({ step, report }) =>
+      console.log(`  eval @${step}: ${Object.entries(report.tasks).map(([t, s]) => `${t} top-1 ${(100 * s.accuracy).toFixed(0)}% ld ${s.meanLogitDiff.toFixed(2)}`).join(' | ')}`),
+  });
+
+  const model = HookedGPT2.fromParams(result.config, result.params);
+  const results = await evaluateAll(model, tokenizer, result.config);
+  model.dispose();
+
+  await writeModelDir(out, { config: result.config, params: result.params, tokenizerJson });
+  await writeFile(path.join(out, 'training-log.json'), JSON.stringify(result.log) + '\n');
+  await writeCard(result.log, results);
+  console.log(`wrote ${out} in ${(result.log.timings.wallMs / 60000).toFixed(1)} min of training`);
+}

@@ -25,7 +25,7 @@ function tinyRecipe(seed: number, steps = 6): TrainingRecipe {
       weightDecay: 0.01,
       clipNorm: 1,
     },
-    init: { std: 0.1, embeddingStd: 0.3 },
+    init: { std: 0.1, embeddingStd: 0.3, positionStd: 0.3 },
   };
 }
 

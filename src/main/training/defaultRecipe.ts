@@ -25,7 +25,7 @@ export const DEFAULT_RECIPE: TrainingRecipe = {
     weightDecay: 0.01,
     clipNorm: 1,
   },
-  init: { std: 0.1, embeddingStd: 0.3 },
+  init: { std: 0.1, embeddingStd: 0.3, positionStd: 0.3 },
 };
 
 /** Held-out evaluation of the shipped model: this many items per task, this seed (training never draws held-out items). */

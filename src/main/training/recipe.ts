@@ -52,8 +52,10 @@ export interface OptimiserSpec {
 export interface InitSpec {
   /** Std of the projection matrices (GPT-2: 0.02). */
   std: number;
-  /** Std of the token and position embeddings: larger than GPT-2's avoids long plateaus in tiny models. */
+  /** Std of the token embedding: larger than GPT-2's avoids long plateaus in tiny models. */
   embeddingStd: number;
+  /** Std of the position embedding (smaller than the token embedding keeps token identity dominant). */
+  positionStd: number;
 }
 
 export interface TrainingRecipe {

@@ -82,12 +82,12 @@ export function configFor(recipe: TrainingRecipe, vocabSize: number): ModelConfi
   };
 }
 
-/** Seeded initial parameters: GPT-2 init with the recipe's std, embeddings at their own std. */
+/** Seeded initial parameters: GPT-2 init with the recipe's std, the two embeddings at their own std. */
 export function initialParams(config: ModelConfig, recipe: TrainingRecipe): ParamDict {
   const params = randomParams(config, recipe.seed, recipe.init.std);
-  for (const name of ['wte.weight', 'wpe.weight']) {
+  for (const [name, std] of [['wte.weight', recipe.init.embeddingStd], ['wpe.weight', recipe.init.positionStd]] as const) {
     const p = params.get(name)!;
-    const scale = recipe.init.embeddingStd / recipe.init.std;
+    const scale = std / recipe.init.std;
     for (let i = 0; i < p.data.length; i++) p.data[i] *= scale;
   }
   return params;
