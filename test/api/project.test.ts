@@ -29,7 +29,8 @@ const failure = (p: Promise<unknown>): Promise<ApiError> =>
   );
 
 beforeAll(async () => {
-  dataDir = await makeTmpDir('cwb-api-data-');
+  // A first start: the data folder does not exist yet.
+  dataDir = join(await makeTmpDir('cwb-api-data-'), 'first-start');
   modelDir = await writeTaskModel(join(await makeTmpDir('cwb-api-model-'), 'task-model'));
   services = await createDefaultServices({ appVersion: '0.0.0-test', modelDir, dataDir, log: () => undefined });
   router = new ApiRouter(services);

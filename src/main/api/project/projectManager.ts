@@ -3,8 +3,8 @@
  * the recent list, and registering the loaded model in every project it opens. One project is
  * open at a time; switching opens the new one first, so a failure leaves the old one open.
  */
-import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { ProjectSummary } from '../../../shared/api/types';
 import type { JobRegistry } from '../../jobs';
@@ -57,6 +57,8 @@ export class ProjectManager implements ProjectService {
 
   /** Open `file` (created when missing), or the default project. */
   async openOrCreate(file = this.defaultProjectPath): Promise<ProjectSummary> {
+    // The data folder of a first start does not exist yet.
+    mkdirSync(dirname(resolve(file)), { recursive: true });
     return this.switchTo(resolve(file), true);
   }
 
