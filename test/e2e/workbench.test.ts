@@ -2,7 +2,8 @@
  * The issue's "Must show", end to end: the built renderer served by the real WebSocket server
  * on the real services (a small random GPT-2 on disk whose vocabulary covers every generated
  * task word; the default project in a temp data folder), driven in headless Chromium. Each step
- * saves a screenshot to test-results/e2e/; a few are copied to docs/screenshots for the README.
+ * saves a screenshot to test-results/e2e/; with CWB_README_SHOTS=1 a few are also copied to
+ * docs/screenshots for the README (opt-in, so a test run leaves the working tree unchanged).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ const problems: string[] = [];
 async function shot(name: string, copyToDocs = false): Promise<void> {
   const path = resolve(SHOTS, `${name}.png`);
   await page.screenshot({ path });
-  if (copyToDocs) copyFileSync(path, resolve(README_SHOTS, `${name}.png`));
+  if (copyToDocs && process.env.CWB_README_SHOTS === '1') copyFileSync(path, resolve(README_SHOTS, `${name}.png`));
 }
 
 async function saveDownload(trigger: () => Promise<void>): Promise<{ download: Download; path: string }> {
