@@ -34,7 +34,10 @@ describe('the ACDC job', () => {
     const store = ProjectStore.open(path.join(dir, 'p.cwb'), { create: true });
     const runner = new JobRunner({ store, registry: registerCircuitJobs(new JobRegistry()), progressWriteIntervalMs: 0 });
     try {
+      const messages: string[] = [];
+      runner.onEvent((e) => void (e.type === 'progress' && e.message && messages.push(e.message)));
       const reference = circuitOf(store, await runner.start(CIRCUIT_JOB_KINDS.acdc, params).done);
+      expect(messages.at(-1)).toMatch(/^edges tried \d+, kept 5; 41 of 46 removed$/);
       const g = new ModelGraph({ nLayer: 2, nHead: 2, attnOnly: false });
       const names = reference.mask.flatMap((on, e) => (on ? [g.edgeName(e)] : [])).sort();
       expect(names).toEqual([...PLANTED_EDGES].sort());

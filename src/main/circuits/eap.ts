@@ -141,6 +141,12 @@ function broadcastRows(x: Tensor, B: number): Tensor {
 /**
  * d metric / d (input of every receiver slot), in slot order: [R, B*T*D]. With `interpolate`,
  * the input embeddings are ablated + alpha (clean - ablated) (EAP-IG); otherwise clean.
+ *
+ * In an unpatched run every head's q, k and v input is the block's residual stream, so the
+ * gradient at a head's q input is ln1's backward applied to (dM/dq_h) W_Q^h^T. Probing q, k, v
+ * after the projections (attn.hook_q|k|v) and applying LayerNorm's backward here, in closed
+ * form, keeps the forward on the engine's fused path: the split q/k/v-input path would cost a
+ * stacked [B, T, 3, H, D] copy whose backward (Unpack) is slow on wasm.
  */
 function receiverGradients(
   model: HookedGPT2,
@@ -150,16 +156,17 @@ function receiverGradients(
   interpolate: { alpha: number; clean: Tensor; ablated: Tensor } | undefined,
 ): Tensor {
   const c = model.config;
-  const { nLayer: L, nHead: H, dModel: D } = c;
+  const { nLayer: L, nHead: H, dModel: D, dHead: dh } = c;
   const [B, T] = [group.rows.length, group.length];
   const N = B * T * D;
   const metric = metricFor(metricKind, group, cleanLogits);
+  const hasNorm = c.normalization !== 'none';
   return tf.tidy(() => {
     const probes: Tensor[] = [];
     const probeNames: string[] = [];
     for (let l = 0; l < L; l++) {
-      for (const s of ['hook_q_input', 'hook_k_input', 'hook_v_input']) {
-        probes.push(tf.zeros([B, T, H, D]));
+      for (const s of ['attn.hook_q', 'attn.hook_k', 'attn.hook_v']) {
+        probes.push(tf.zeros([B, T, H, dh]));
         probeNames.push(blockHook(l, s));
       }
       if (!c.attnOnly) {
@@ -169,10 +176,12 @@ function receiverGradients(
     }
     probes.push(tf.zeros([B, T, D]));
     probeNames.push(blockHook(L - 1, 'hook_resid_post'));
-    const finalName = c.normalization === 'none' ? blockHook(L - 1, 'hook_resid_post') : 'ln_final.hook_normalized';
+    const finalName = hasNorm ? 'ln_final.hook_normalized' : blockHook(L - 1, 'hook_resid_post');
+    const lnNames = hasNorm ? Array.from({ length: L }, (_, l) => [blockHook(l, 'hook_resid_pre'), blockHook(l, 'ln1.hook_scale')]).flat() : [];
     let target: Tensor | undefined;
-    if (interpolate) target = interpolate.ablated.add(interpolate.clean.sub(interpolate.ablated).mul(interpolate.alpha)); // [B|1... , T, D] -> [B, T, D]
+    if (interpolate) target = interpolate.ablated.add(interpolate.clean.sub(interpolate.ablated).mul(interpolate.alpha)); // [B|1, T, D]
 
+    const kept = new Map<string, Tensor>();
     const f = (...ps: Tensor[]): Tensor => {
       const hooks: Hook[] = probeNames.map((name, i) => ({ name, fn: (x: Tensor) => x.add(ps[i]) }));
       if (target) {
@@ -180,27 +189,45 @@ function receiverGradients(
         hooks.push({ name: 'hook_embed', fn: (x) => void (tok = x) });
         hooks.push({ name: 'hook_pos_embed', fn: () => broadcastRows(target!, B).sub(tok!) }); // tok + pos = target
       }
-      const { cache } = model.runWithCache(group.clean, [finalName], { logits: 'none' }, hooks);
-      try {
-        const normalized = cache.get(finalName); // [B, T, D]
-        const last = normalized.slice([0, T - 1, 0], [B, 1, D]).reshape([B, D]); // [B, D]
-        let logits = tf.matMul(last, model.weights.unembed, false, true); // [B, V]
-        if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias);
-        return metric(logits); // scalar
-      } finally {
-        cache.dispose();
-      }
+      const { cache } = model.runWithCache(group.clean, [finalName, ...lnNames], { logits: 'none' }, hooks);
+      for (const n of lnNames) kept.set(n, cache.get(n));
+      const normalized = cache.get(finalName); // [B, T, D]
+      kept.set(finalName, normalized);
+      const last = normalized.slice([0, T - 1, 0], [B, 1, D]).reshape([B, D]); // [B, D]
+      // [V, D] x [B, D]^T, transposed: the big matrix stays the left operand in both directions.
+      let logits = tf.matMul(model.weights.unembed, last, false, true).transpose(); // [B, V]
+      if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias);
+      return metric(logits); // scalar
     };
     const grads = tf.grads(f)(probes); // per probe, same shape
     const rows: Tensor[] = [];
     let i = 0;
     for (let l = 0; l < L; l++) {
-      const [gq, gk, gv] = [grads[i], grads[i + 1], grads[i + 2]]; // 3 x [B, T, H, D]
+      const w = model.weights.blocks[l];
+      const perInput = [w.wQ, w.wK, w.wV].map((wp, j) => {
+        const g = grads[i + j].reshape([B * T, H, dh]).transpose([1, 0, 2]); // [H, BT, dh]
+        const wh = wp.reshape([D, H, dh]).transpose([1, 2, 0]); // [H, dh, D]
+        const gn = tf.matMul(g, wh).transpose([1, 0, 2]).reshape([B, T, H, D]); // dM/d(normalized input) [B, T, H, D]
+        return hasNorm ? layerNormBackward(gn, kept.get(blockHook(l, 'hook_resid_pre'))!, kept.get(blockHook(l, 'ln1.hook_scale'))!, w.ln1?.w) : gn; // [B, T, H, D]
+      });
       i += 3;
-      rows.push(tf.stack([gq, gk, gv], 3).transpose([2, 3, 0, 1, 4]).reshape([3 * H, N])); // [3H, N] head-major, then q/k/v
+      rows.push(tf.stack(perInput, 3).transpose([2, 3, 0, 1, 4]).reshape([3 * H, N])); // [3H, N] head-major, then q/k/v
       if (!c.attnOnly) rows.push(grads[i++].reshape([1, N])); // [1, N]
     }
     rows.push(grads[i].reshape([1, N])); // [1, N]
+    for (const t of kept.values()) t.dispose();
     return tf.concat(rows, 0); // [R, N]
   });
+}
+
+/**
+ * LayerNorm's backward in closed form: for y = (x - mean) / s (s = sqrt(var + eps)) scaled by w,
+ * dM/dx = (g - mean(g) - y mean(g y)) / s with g = w * dM/d(output). gOut [B, T, H, D] (one
+ * gradient per head), x [B, T, D], scale s [B, T, 1], w [D] or undefined (LNPre).
+ */
+function layerNormBackward(gOut: Tensor, x: Tensor, scale: Tensor, w: Tensor | undefined): Tensor {
+  const y = x.sub(x.mean(-1, true)).div(scale).expandDims(2); // [B, T, 1, D]
+  const g = w ? gOut.mul(w) : gOut; // [B, T, H, D]
+  const s = scale.expandDims(2); // [B, T, 1, 1]
+  return g.sub(g.mean(-1, true)).sub(y.mul(g.mul(y).mean(-1, true))).div(s); // [B, T, H, D]
 }

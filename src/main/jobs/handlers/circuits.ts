@@ -58,8 +58,10 @@ export const acdcJob: JobHandler<AcdcJobParams> = async (params, ctx: JobContext
       name: params.name,
       resumeState: ctx.resumeState as AcdcState | undefined,
       signal: ctx.signal,
-      onState: (s) => ctx.checkpoint(s as unknown as Json),
-      onProgress: (done, total) => ctx.progress(done / total, `edges visited ${done} of ${total}`),
+      onState: (s) => {
+        ctx.checkpoint(s as unknown as Json);
+        ctx.progress(s.next / s.edgeCount, `edges tried ${s.tried}, kept ${s.kept}; ${s.removed + s.skipped} of ${s.edgeCount} removed`);
+      },
     });
     const { mask, state, ...summary } = report;
     return {
