@@ -147,13 +147,13 @@ describe('datasets', () => {
 describe('analyses as jobs', () => {
   let datasetId: number;
   beforeAll(async () => {
-    datasetId = (await router.invoke('dataset.generate', { name: 'ioi-one-template', task: 'ioi', n: 6, seed: 1 })).id;
+    datasetId = (await router.invoke('dataset.generate', { name: 'ioi-6', task: 'ioi', n: 6, seed: 1 })).id;
   });
 
   it('runs the logit lens in a worker with progress; the run and result are saved in the project', async () => {
     const progress: Progress[] = [];
     const outcome = await router.invoke('analysis.run', { datasetId, kind: 'logit-lens' }, { onProgress: (p) => progress.push(p) });
-    expect(outcome.run).toMatchObject({ kind: 'logit-lens', status: 'done', progress: 1, datasetName: 'ioi-one-template', options: { side: 'clean', datasetId } });
+    expect(outcome.run).toMatchObject({ kind: 'logit-lens', status: 'done', progress: 1, datasetName: 'ioi-6', options: { side: 'clean', datasetId } });
     const result = outcome.result as { kind: string; stages: string[]; mean: number[]; logitDiff: number[] };
     expect(result.kind).toBe('logit-lens');
     expect(result.stages).toEqual(['embed', 'L0 mid', 'L0 post', 'L1 mid', 'L1 post']);
@@ -188,7 +188,7 @@ describe('analyses as jobs', () => {
 
   it('cancels a running job when the caller cancels; the run is recorded as cancelled', async () => {
     const controller = new AbortController();
-    const pending = router.invoke('analysis.run', { datasetId, kind: 'patching', target: 'head-pos' }, {
+    const pending = router.invoke('analysis.run', { datasetId, kind: 'patching', target: 'heads' }, {
       signal: controller.signal,
       // Cancel at the first report (the run is queued or its worker is starting), long before it could finish.
       onProgress: () => controller.abort(),

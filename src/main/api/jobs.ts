@@ -21,13 +21,14 @@ export async function runJobToEnd(project: OpenProject, kind: string, params: ob
   const { signal, progress, ...start } = options;
   if (signal.aborted) throw new ApiError('cancelled', `${kind} was cancelled`);
   const handle = project.runner.start(kind, params, start);
-  progress({ done: 0, total: PROGRESS_UNITS, message: 'Queued' });
   const stop = project.runner.onEvent((event) => {
     if (event.runId !== handle.runId || event.type !== 'progress') return;
     progress({ done: Math.round(event.fraction * PROGRESS_UNITS), total: PROGRESS_UNITS, message: event.message });
   });
+  // Listen before the first report: a caller may cancel from inside its progress callback.
   const onAbort = (): void => void project.runner.cancel(handle.runId);
   signal.addEventListener('abort', onAbort, { once: true });
+  progress({ done: 0, total: PROGRESS_UNITS, message: 'Queued' });
   try {
     const record = await handle.done;
     if (record.status === 'done') return record;
