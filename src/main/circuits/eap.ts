@@ -28,8 +28,13 @@ export interface AttributionOptions extends AnalysisOptions {
   meanReference?: MeanReference;
   /** EAP-IG steps m (undefined or 0: plain EAP). */
   steps?: number;
-  /** Rows per backward pass (memory); default 16. */
+  /** Rows per backward pass (memory); default: as many as fit in maxRowTokens. */
   maxGroupRows?: number;
+  /**
+   * Rows x positions per backward pass; default 128. Memory grows with it: GPT-2 small at 8 x 16
+   * reaches a 3.1 GiB wasm heap high-water mark (of the 4 GiB wasm32 limit).
+   */
+  maxRowTokens?: number;
 }
 
 export interface AttributionResult {
@@ -51,7 +56,7 @@ export async function edgeAttribution(model: HookedGPT2, batch: PromptBatch, opt
   if (!Number.isInteger(steps) || steps < 0) throw new AnalysisError(`EAP-IG steps must be a non-negative integer, got ${steps}`);
   const ablation = opts.ablation ?? 'corrupted';
   const metricKind = opts.metric ?? 'logit-diff';
-  const chunks = batch.groups.flatMap((g) => chunkGroup(g, opts.maxGroupRows ?? 16));
+  const chunks = batch.groups.flatMap((g) => chunkGroup(g, opts.maxGroupRows ?? Math.max(1, Math.floor((opts.maxRowTokens ?? 128) / g.length))));
   const passesPerChunk = Math.max(1, steps);
   const progress = new Progress(chunks.length * passesPerChunk, opts);
   const scores = new Float64Array(graph.edgeCount);
