@@ -28,7 +28,15 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: resolve('src/main/index.ts') },
+        // Job workers import their entry and handler modules by file: each is its own output
+        // beside index.js (see src/main/jobs/worker-location.ts and handlers/index.ts).
+        input: {
+          index: resolve('src/main/index.ts'),
+          'worker-entry': resolve('src/main/jobs/worker-entry.ts'),
+          analysis: resolve('src/main/jobs/handlers/analysis.ts'),
+          circuits: resolve('src/main/jobs/handlers/circuits.ts'),
+          circuitTools: resolve('src/main/jobs/handlers/circuitTools.ts'),
+        },
         external: NATIVE_AND_TFJS,
       },
     },

@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One build of out/ for every test that needs the bundles (browser tests, bundle tests).
+    globalSetup: ['test/setup/buildOnce.ts'],
   },
 });

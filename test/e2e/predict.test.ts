@@ -3,7 +3,6 @@
  * Chromium. Shows the status bar, a prediction, a job with progress and cancel, a reload, and no
  * console errors or CSP violations. Screenshots go to test-results/e2e/.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -25,8 +24,6 @@ let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  // Build exactly what `npm run serve` serves (about 2 s).
-  execFileSync(process.execPath, [resolve(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'pipe' });
   mkdirSync(SHOTS, { recursive: true });
   // The real services (engine, loader, tokenizer) on a tiny random GPT-2 written in HF layout.
   const modelDir = await makeTmpDir('cwb-e2e-model-');

@@ -5,7 +5,6 @@
  * saves a screenshot to test-results/e2e/; with CWB_README_SHOTS=1 a few are also copied to
  * docs/screenshots for the README (opt-in, so a test run leaves the working tree unchanged).
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Download, Page } from 'playwright-core';
@@ -48,7 +47,6 @@ async function lastJobState(): Promise<string | null> {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [resolve(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'pipe' });
   mkdirSync(SHOTS, { recursive: true });
   mkdirSync(README_SHOTS, { recursive: true });
   downloads = await makeTmpDir('cwb-e2e-downloads-');
@@ -181,7 +179,7 @@ describe('the workbench, as the issue asks', () => {
     await page.getByTestId('evaluation').waitFor();
 
     const checks = page.getByTestId('node-check');
-    const inner = (await checks.evaluateAll((els) => els.map((e) => (e as HTMLInputElement).dataset.node ?? ''))).filter((id) => id !== 'input' && id !== 'logits');
+    const inner = (await checks.evaluateAll((els) => els.map((e) => e.getAttribute('data-node') ?? ''))).filter((id) => id !== 'input' && id !== 'logits');
     for (const id of inner.slice(0, 2)) await page.locator(`[data-testid="node-check"][data-node="${id}"]`).check();
     await page.getByTestId('group-name').fill('name movers');
     await page.getByTestId('group-create').click();
@@ -196,7 +194,7 @@ describe('the workbench, as the issue asks', () => {
   it('finds the circuits and the runs saved after a reload', async () => {
     await page.reload();
     await expect.poll(() => page.getByTestId('sidebar-circuit').allTextContents()).toEqual([expect.stringContaining('Hand-built'), expect.stringContaining('ACDC circuit')]);
-    const kinds = await page.getByTestId('sidebar-run').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.kind));
+    const kinds = await page.getByTestId('sidebar-run').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toEqual(expect.arrayContaining(['logit-lens', 'attention', 'patching', 'circuit.acdc', 'circuit-eval']));
     await page.getByTestId('sidebar-circuit').nth(1).click();
     await expect.poll(() => page.getByTestId('group-label').first().inputValue()).toBe('backup name movers');

@@ -97,7 +97,10 @@ export const attributionJob: JobHandler<AttributionJobParams> = async (params, c
   }
 };
 
-/** Register the circuit job kinds ('circuit.acdc', 'circuit.attribution') with a job registry. */
-export function registerCircuitJobs(registry: JobRegistry): JobRegistry {
-  return registry.register(CIRCUIT_JOB_KINDS.acdc, new URL(import.meta.url), 'acdcJob').register(CIRCUIT_JOB_KINDS.attribution, new URL(import.meta.url), 'attributionJob');
+/**
+ * Register the circuit job kinds ('circuit.acdc', 'circuit.attribution') with a job registry.
+ * `moduleUrl` is where a worker finds this module: a bundle places it beside its entry.
+ */
+export function registerCircuitJobs(registry: JobRegistry, moduleUrl: URL = new URL(import.meta.url)): JobRegistry {
+  return registry.register(CIRCUIT_JOB_KINDS.acdc, moduleUrl, 'acdcJob').register(CIRCUIT_JOB_KINDS.attribution, moduleUrl, 'attributionJob');
 }

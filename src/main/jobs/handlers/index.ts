@@ -33,7 +33,7 @@ export function handlerModule(name: string): URL {
 export function workbenchJobRegistry(): JobRegistry {
   const registry = new JobRegistry();
   for (const kind of ANALYSIS_JOB_KINDS) registry.register(kind, handlerModule('analysis'), ANALYSIS_EXPORTS[kind]);
-  registerCircuitJobs(registry);
+  registerCircuitJobs(registry, handlerModule('circuits'));
   registry.register(CIRCUIT_TOOL_KINDS.evaluate, handlerModule('circuitTools'), 'evaluateCircuitJob');
   registry.register(CIRCUIT_TOOL_KINDS.pathPatching, handlerModule('circuitTools'), 'pathPatchingJob');
   return registry;
