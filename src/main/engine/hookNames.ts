@@ -3,8 +3,8 @@
  * Shapes (B batch, T positions, D d_model, H heads, dh d_head, M d_mlp):
  *   hook_embed, hook_pos_embed                 [B, T, D]
  *   blocks.L.hook_resid_pre|mid|post           [B, T, D]
- *   blocks.L.ln1|ln2.hook_scale                [B, T, 1]   (ln1 with split q/k/v inputs: [B, T, 3, H, 1])
- *   blocks.L.ln1|ln2.hook_normalized           [B, T, D]   (ln1 with split q/k/v inputs: [B, T, 3, H, D])
+ *   blocks.L.ln1|ln2.hook_scale                [B, T, 1]   (ln1 with split q/k/v inputs: [3, B, T, H, 1])
+ *   blocks.L.ln1|ln2.hook_normalized           [B, T, D]   (ln1 with split q/k/v inputs: [3, B, T, H, D])
  *   blocks.L.hook_q_input|k_input|v_input      [B, T, H, D]   (only materialised when asked for)
  *   blocks.L.attn.hook_q|k|v|z                 [B, T, H, dh]
  *   blocks.L.attn.hook_attn_scores|pattern     [B, H, Tq, Tk]

@@ -230,13 +230,15 @@ export class HookedGPT2 {
     if (QKV_INPUT_SUFFIXES.some((s) => r.wants(at(s)))) {
       // Split inputs: each head reads its own copy of the residual for q, k and v, so edge
       // interventions can feed one head's query a different stream than its key or value.
-      // The three streams are stacked, so ln1's hooks fire once with shape [B, T, 3, H, *].
+      // The streams are stacked on a leading axis (contiguous: strided stacks and unstacks are
+      // the slowest kernels on wasm), so ln1's hooks fire once with shape [3, B, T, H, *].
       const streams = QKV_INPUT_SUFFIXES.map((s) => r.point(at(s), l, tf.broadcastTo(residPre.expandDims(2), [B, T, H, D]))); // 3 x [B, T, H, D]
-      const x = this.norm(tf.stack(streams, 2), w.ln1, at('ln1'), l, r).reshape([B, T, 3 * H, D]); // [B, T, 3H, D]
+      const x = this.norm(tf.stack(streams), w.ln1, at('ln1'), l, r); // [3, B, T, H, D]
+      const xHeads = x.reshape([3, B * T, H, D]).transpose([0, 2, 1, 3]).reshape([3 * H, B * T, D]); // [3H, B*T, D]
       const wHeads = tf.concat(projections.map(([wp]) => headMatrices(wp, H, dh)), 0); // [3H, D, dh]
-      const bHeads = tf.stack(projections.map(([, bp]) => bp.reshape([H, dh]))); // [3, H, dh]
-      const qkv = perHeadMatMul(x, wHeads).reshape([B, T, 3, H, dh]).add(bHeads); // [B, T, 3, H, dh]
-      [q, k, v] = tf.unstack(qkv.transpose([2, 0, 1, 3, 4])) as [Tensor, Tensor, Tensor]; // 3 x [B, T, H, dh]
+      const bHeads = tf.stack(projections.map(([, bp]) => bp.reshape([H, 1, dh]))); // [3, H, 1, dh]
+      const qkv = tf.matMul(xHeads, wHeads).reshape([3, H, B * T, dh]).add(bHeads); // [3, H, B*T, dh]
+      [q, k, v] = tf.unstack(qkv.reshape([3, H, B, T, dh]).transpose([0, 2, 3, 1, 4])) as [Tensor, Tensor, Tensor]; // 3 x [B, T, H, dh]
     } else {
       const x = this.norm(residPre, w.ln1, at('ln1'), l, r).reshape([B * T, D]); // [B*T, D]
       [q, k, v] = projections.map(([wp, bp]) => tf.matMul(x, wp).add(bp).reshape([B, T, H, dh])) as [Tensor, Tensor, Tensor]; // 3 x [B, T, H, dh]
@@ -278,18 +280,19 @@ export class HookedGPT2 {
   /** Unembed only the positions asked for. */
   private unembed(normalized: Tensor, positions: Exclude<LogitPositions, 'none'>, B: number, T: number): Tensor {
     const D = this.config.dModel;
-    const flat = normalized.reshape([B * T, D]); // [B*T, D]
+    // Slices and a one-hot matmul rather than gather: differentiable on wasm too, where the
+    // gradient of gather (UnsortedSegmentSum) is not registered.
     let rows: Tensor; // [N, D]
     if (positions === 'all') {
-      rows = flat;
+      rows = normalized.reshape([B * T, D]);
+    } else if (positions === 'last') {
+      rows = tf.slice(normalized, [0, T - 1, 0], [B, 1, D]).reshape([B, D]);
     } else {
-      const index = new Int32Array(B);
-      for (let b = 0; b < B; b++) {
-        const p = positions === 'last' ? T - 1 : positions[b];
+      positions.forEach((p, b) => {
         if (!Number.isInteger(p) || p < 0 || p >= T) throw new InputError(`logit position ${p} for row ${b} is outside 0..${T - 1}`);
-        index[b] = b * T + p;
-      }
-      rows = tf.gather(flat, tf.tensor1d(index, 'int32')); // [B, D]
+      });
+      const pick = tf.oneHot(tf.tensor1d(positions as number[], 'int32'), T).expandDims(1); // [B, 1, T]
+      rows = tf.matMul(pick, normalized).reshape([B, D]); // [B, D]
     }
     let logits = tf.matMul(rows, this.weights.unembed, false, true); // [N, V]
     if (this.weights.unembedBias) logits = logits.add(this.weights.unembedBias);
