@@ -22,7 +22,7 @@ import { tokenizerFromJson } from '../src/main/tokenizer';
 import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../src/main/training/defaultRecipe';
 import { lossCurveSvg } from '../src/main/training/lossCurve';
 import { modelCard, type CorruptionResult } from '../src/main/training/modelCard';
-import { train, type TrainingLog } from '../src/main/training/train';
+import { train, type CheckpointEval, type TrainingLog } from '../src/main/training/train';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' }, 'card-only': { type: 'boolean' } } });
 const out = path.resolve(values.out ?? defaultModelDir());
@@ -59,11 +59,12 @@ const tokenizer = tokenizerFromJson(tokenizerJson);
 if (values['card-only']) {
   const loaded = await loadModelDir(out);
   const log = JSON.parse(await readFile(path.join(out, 'training-log.json'), 'utf8')) as TrainingLog;
-  // Logs written before the recipe had positionStd: both embeddings were drawn at embeddingStd then.
-  if (log.recipe.init.positionStd === undefined) {
-    log.recipe.init.positionStd = log.recipe.init.embeddingStd;
-    await writeFile(path.join(out, 'training-log.json'), JSON.stringify(log) + '\n');
-  }
+  // Logs in an older format: checkpoint evaluations held per-item results ({ step, report }).
+  log.evals = log.evals.map((e) => {
+    const old = e as unknown as { step: number; report?: CheckpointEval };
+    return old.report ? { step: old.step, overall: old.report.overall, tasks: old.report.tasks } : e;
+  });
+  await writeFile(path.join(out, 'training-log.json'), JSON.stringify(log) + '\n');
   const model = HookedGPT2.fromParams(loaded.config, loaded.params);
   const results = await evaluateAll(model, loaded.tokenizer, loaded.config);
   model.dispose();
@@ -94,8 +95,8 @@ async function trainAndWrite(): Promise<void> {
         windowLoss = 0;
       }
     },
-    onEval: ({ step, report }) =>
-      console.log(`  eval @${step}: ${Object.entries(report.tasks).map(([t, s]) => `${t} top-1 ${(100 * s.accuracy).toFixed(0)}% ld ${s.meanLogitDiff.toFixed(2)}`).join(' | ')}`),
+    onEval: ({ step, tasks }) =>
+      console.log(`  eval @${step}: ${Object.entries(tasks).map(([t, s]) => `${t} top-1 ${(100 * s.accuracy).toFixed(0)}% ld ${s.meanLogitDiff.toFixed(2)}`).join(' | ')}`),
   });
 
   const model = HookedGPT2.fromParams(result.config, result.params);

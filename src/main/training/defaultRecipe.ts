@@ -4,9 +4,9 @@ import type { TrainingRecipe } from './recipe';
 
 export const DEFAULT_RECIPE: TrainingRecipe = {
   seed: 20261124,
-  architecture: { nLayer: 3, nHead: 4, dModel: 64, dMlp: 256, nCtx: 32 },
+  architecture: { nLayer: 4, nHead: 4, dModel: 64, dMlp: 256, nCtx: 32 },
   data: {
-    tasks: { ioi: 1, comparison: 1, latest: 1 },
+    tasks: { ioi: 1, comparison: 2, latest: 0.5 },
     filler: 0.2,
     fillerSentencesPerRow: 3,
     contrastPairs: 0.5,
@@ -14,7 +14,7 @@ export const DEFAULT_RECIPE: TrainingRecipe = {
     bucketBatches: 4,
   },
   optimiser: {
-    steps: 3000,
+    steps: 4000,
     batchSize: 32,
     learningRate: 3e-3,
     warmupSteps: 100,

@@ -39,7 +39,12 @@ export function lossCurveSvg(losses: readonly number[], opts: { width?: number; 
   const yMax = Math.max(yMin + 0.5, Math.ceil(hi * 2) / 2);
   const x = (i: number) => m.left + ((W - m.left - m.right) * i) / Math.max(1, n - 1);
   const y = (v: number) => m.top + ((H - m.top - m.bottom) * (yMax - Math.log10(Math.max(1e-3, v)))) / (yMax - yMin);
-  const path = (vs: readonly number[]) => vs.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
+  // At most ~600 points per curve (every k-th step): the file stays small, the plot looks the same.
+  const every = Math.max(1, Math.ceil(n / 600));
+  const path = (vs: readonly number[]) =>
+    vs
+      .map((v, i) => (i % every === 0 || i === n - 1 ? `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}` : ''))
+      .join('');
   const ticks: string[] = [];
   for (let e = yMin; e <= yMax + 1e-9; e += 0.5) {
     const v = 10 ** e;

@@ -9,7 +9,7 @@ import { parameterCount, randomParams, type ParamDict } from '../engine/params';
 import { tf } from '../engine/tf';
 import type { Tokenizer } from '../tokenizer/types';
 import type { TaskItem } from '../datasets';
-import { evaluate, type EvaluationReport } from '../services/evaluate';
+import { evaluate, type GroupStats, type TaskStats } from '../services/evaluate';
 import { AdamW } from './adam';
 import { BatchStream } from './corpus';
 import { weightedCrossEntropy } from './loss';
@@ -27,9 +27,11 @@ export interface TrainProgress {
   elapsedMs: number;
 }
 
+/** Evaluation during training: the summaries only (per-item results would bloat the log). */
 export interface CheckpointEval {
   step: number;
-  report: EvaluationReport;
+  overall: GroupStats;
+  tasks: Record<string, TaskStats>;
 }
 
 export interface TrainOptions {
@@ -122,9 +124,9 @@ export async function train(recipe: TrainingRecipe, opts: TrainOptions): Promise
   const checkpoint = async (step: number) => {
     if (!opts.evalItems || opts.evalItems.length === 0) return;
     model.embeddingMode = 'gather';
-    const report = await evaluate({ model, tokenizer, config }, opts.evalItems, { signal: opts.signal });
+    const { overall, tasks } = await evaluate({ model, tokenizer, config }, opts.evalItems, { signal: opts.signal });
     model.embeddingMode = 'onehot';
-    const e = { step, report };
+    const e: CheckpointEval = { step, overall, tasks };
     log.evals.push(e);
     opts.onEval?.(e);
   };
