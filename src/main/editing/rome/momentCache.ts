@@ -1,0 +1,36 @@
+/**
+ * The key second moment is computed once per model and layer and kept in the project as the
+ * result of a run of kind 'rome-covariance' (tensor "C" [M, M], float32; summary names the
+ * layer, the model hash and the number of keys).
+ */
+import type { ProjectStore } from '../../store/project-store';
+import type { KeyMoment } from './keys';
+
+export const MOMENT_RUN_KIND = 'rome-covariance';
+
+export function findCachedMoment(store: ProjectStore, modelHash: string, layer: number): KeyMoment | undefined {
+  for (const run of store.runs.list({ kind: MOMENT_RUN_KIND, status: 'done' })) {
+    if (run.modelHash !== modelHash) continue;
+    for (const meta of store.results.listForRun(run.id)) {
+      const s = meta.summary as { layer?: number; count?: number } | null;
+      if (s?.layer !== layer) continue;
+      const t = store.results.tensor(meta.id, 'C');
+      return { layer, c: Float64Array.from(t.data), size: t.shape[0], count: s.count ?? 0 };
+    }
+  }
+  return undefined;
+}
+
+/** Record `moment` as a finished run with one result; returns the run id. */
+export function cacheMoment(store: ProjectStore, modelHash: string, moment: KeyMoment, corpus: { prompts: number }): number {
+  const run = store.runs.create({ kind: MOMENT_RUN_KIND, params: { layer: moment.layer, corpusPrompts: corpus.prompts }, modelHash });
+  store.runs.markRunning(run.id);
+  store.runs.complete(run.id, [
+    {
+      name: `C layer ${moment.layer}`,
+      summary: { kind: MOMENT_RUN_KIND, layer: moment.layer, count: moment.count, size: moment.size },
+      tensors: { C: { shape: [moment.size, moment.size], data: Float32Array.from(moment.c) } },
+    },
+  ]);
+  return run.id;
+}
