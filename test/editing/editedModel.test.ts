@@ -112,7 +112,8 @@ describe('EditedModel', () => {
     for (const [what, w0, w1] of pairs) {
       const [a, b] = [await w0.data(), await w1.data()];
       const dW = Float64Array.from(b, (x, i) => x - a[i]); // applied delta, read back from the tensors
-      const { sigma1, rest } = spectrumBeyondFirst(dW, w0.shape[0], w0.shape[1]);
+      const [rows, cols] = w0.shape as [number, number];
+      const { sigma1, rest } = spectrumBeyondFirst(dW, rows, cols);
       expect(sigma1, what).toBeGreaterThan(0.1);
       expect(rest / sigma1, what).toBeLessThan(1e-5);
     }

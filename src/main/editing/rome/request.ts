@@ -22,12 +22,28 @@ export interface RomeTextRequest {
   contexts?: readonly string[];
   /** Templates with "{}" for the subject whose next-token distribution the KL term keeps. Default ["{} is a", "{}"]. */
   klTemplates?: readonly string[];
+  /** Which whole-word occurrence of the subject in the prompt is edited. Default 'first'. */
+  occurrence?: Occurrence;
 }
 
-/** Encode `text` and mark the last token of the first occurrence of `subject` in it. */
-export function markSubject(tokenizer: Tokenizer, config: ModelConfig, text: string, subject: string): MarkedRow {
-  const at = text.indexOf(subject);
-  if (!subject.trim() || at < 0) throw new EditError(`the subject ${JSON.stringify(subject)} does not occur in ${JSON.stringify(text)}`);
+export type Occurrence = 'first' | 'last';
+
+/** Where `subject` occurs in `text` as whole words (not inside a longer word), first or last. */
+export function subjectOffset(text: string, subject: string, occurrence: Occurrence = 'first'): number {
+  const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}_]/u.test(ch);
+  const hits: number[] = [];
+  for (let at = text.indexOf(subject); at >= 0; at = text.indexOf(subject, at + 1)) {
+    const edgeBefore = !isWordChar(subject[0]) || !isWordChar(text[at - 1]);
+    const edgeAfter = !isWordChar(subject[subject.length - 1]) || !isWordChar(text[at + subject.length]);
+    if (edgeBefore && edgeAfter) hits.push(at);
+  }
+  if (!subject.trim() || hits.length === 0) throw new EditError(`the subject ${JSON.stringify(subject)} does not occur as whole words in ${JSON.stringify(text)}`);
+  return occurrence === 'first' ? hits[0] : hits[hits.length - 1];
+}
+
+/** Encode `text` and mark the last token of `subject` in it (its first or last whole-word occurrence). */
+export function markSubject(tokenizer: Tokenizer, config: ModelConfig, text: string, subject: string, occurrence: Occurrence = 'first'): MarkedRow {
+  const at = subjectOffset(text, subject, occurrence);
   const ids = encodePrompt(tokenizer, config, text);
   const head = encodePrompt(tokenizer, config, text.slice(0, at + subject.length));
   if (head.some((id, i) => ids[i] !== id)) {
@@ -37,27 +53,28 @@ export function markSubject(tokenizer: Tokenizer, config: ModelConfig, text: str
 }
 
 /** Encodable variants only: a context or KL prompt with words the vocabulary lacks is skipped. */
-function tryMark(tokenizer: Tokenizer, config: ModelConfig, text: string, subject: string): MarkedRow | undefined {
+function tryMark(tokenizer: Tokenizer, config: ModelConfig, text: string, subject: string, occurrence: Occurrence): MarkedRow | undefined {
   try {
-    return markSubject(tokenizer, config, text, subject);
+    return markSubject(tokenizer, config, text, subject, occurrence);
   } catch {
     return undefined;
   }
 }
 
 export function romeTokenRequest(tokenizer: Tokenizer, config: ModelConfig, req: RomeTextRequest): RomeTokenRequest {
-  const plain = markSubject(tokenizer, config, req.prompt, req.subject);
+  const occurrence = req.occurrence ?? 'first';
+  const plain = markSubject(tokenizer, config, req.prompt, req.subject, occurrence);
   const target = singleTokenId(tokenizer, req.target);
   const rewrite: MarkedRow[] = [plain];
   for (const ctx of req.contexts ?? []) {
     if (!ctx.trim()) continue;
-    const row = tryMark(tokenizer, config, `${ctx.trim()} ${req.prompt}`, req.subject);
+    const row = tryMark(tokenizer, config, `${ctx.trim()} ${req.prompt}`, req.subject, occurrence);
     if (row) rewrite.push(row);
   }
   const kl: MarkedRow[] = [];
   for (const tpl of req.klTemplates ?? ['{} is a', '{}']) {
     if (!tpl.includes('{}')) throw new EditError(`KL template ${JSON.stringify(tpl)} has no "{}" for the subject`);
-    const row = tryMark(tokenizer, config, tpl.replace('{}', req.subject), req.subject);
+    const row = tryMark(tokenizer, config, tpl.replace('{}', req.subject), req.subject, 'first');
     if (row) kl.push(row);
   }
   return { layer: req.layer, target, rewrite, kl };

@@ -42,9 +42,11 @@ export interface ValueResult {
 interface PreparedGroup {
   residPre: Tensor; // [B, T, D] at block L's input (fixed)
   mask: Tensor; // [B, T, 1], 1 at the subject's last position
-  rewrite: number[]; // rows of this group that are rewriting prompts
-  kl: number[]; // rows that are KL prompts
-  klLogProbs: Tensor | undefined; // [nKl, V] the unedited model's next-token log-probs
+  /** 1 / (number of rewriting prompts) at (row, target) for rewriting rows, else 0. */
+  targetWeight: Tensor; // [B, V]
+  /** 1 / (number of KL prompts) for KL rows, else 0. */
+  klWeight: Tensor; // [B, 1]
+  baseLogProbs: Tensor; // [B, V] the unedited model's next-token log-probs
 }
 
 export async function optimiseValue(model: HookedGPT2, layer: number, target: number, rewrite: readonly MarkedRow[], klRows: readonly MarkedRow[], opts: ValueOptions = {}): Promise<ValueResult> {
@@ -64,14 +66,24 @@ export async function optimiseValue(model: HookedGPT2, layer: number, target: nu
   const maxNorm = clampNormFactor * Math.sqrt(v0Norm2);
 
   const all = [...rewrite, ...klRows];
+  // Masks rather than gathers: the gradient of gather is not registered on wasm.
+  const V = model.config.vocabSize;
   const groups: PreparedGroup[] = groupRows(all).map((g) => {
     const B = g.rows.length;
     const T = g.length;
-    const kl = g.rows.map((r, b) => (r >= rewrite.length ? b : -1)).filter((b) => b >= 0);
-    const residPre = tf.tidy(() => model.runWithCache(g.tokens, [], { stopAtLayer: layer }).resid!); // [B, T, D]
-    const mask = tf.tensor3d(positionMaskData(g.positions, T), [B, T, 1]); // [B, T, 1]
-    const klLogProbs = kl.length === 0 ? undefined : tf.tidy(() => tf.logSoftmax(model.forward(g.tokens, 'last')).gather(kl, 0)); // [nKl, V]
-    return { residPre, mask, rewrite: g.rows.map((r, b) => (r < rewrite.length ? b : -1)).filter((b) => b >= 0), kl, klLogProbs };
+    const targetWeight = new Float32Array(B * V);
+    const klWeight = new Float32Array(B);
+    g.rows.forEach((r, b) => {
+      if (r < rewrite.length) targetWeight[b * V + target] = 1 / rewrite.length;
+      else klWeight[b] = 1 / klRows.length;
+    });
+    return {
+      residPre: tf.tidy(() => model.runWithCache(g.tokens, [], { stopAtLayer: layer }).resid!), // [B, T, D]
+      mask: tf.tensor3d(positionMaskData(g.positions, T), [B, T, 1]), // [B, T, 1]
+      targetWeight: tf.tensor2d(targetWeight, [B, V]), // [B, V]
+      klWeight: tf.tensor2d(klWeight, [B, 1]), // [B, 1]
+      baseLogProbs: tf.tidy(() => tf.logSoftmax(model.forward(g.tokens, 'last'))), // [B, V]
+    };
   });
 
   const hookName = blockHook(layer, 'hook_mlp_out');
@@ -84,11 +96,8 @@ export async function optimiseValue(model: HookedGPT2, layer: number, target: nu
       const { logits, cache } = model.runFromLayer(layer, g.residPre, [hook], { logits: 'last' });
       cache.dispose();
       const logProbs = tf.logSoftmax(logits!); // [B, V]
-      if (g.rewrite.length > 0) nll = nll.sub(logProbs.gather(g.rewrite, 0).gather([target], 1).sum().div(rewrite.length));
-      if (g.klLogProbs) {
-        const newLp = logProbs.gather(g.kl, 0); // [nKl, V]
-        kl = kl.add(newLp.exp().mul(newLp.sub(g.klLogProbs)).sum().div(klRows.length));
-      }
+      nll = nll.sub(logProbs.mul(g.targetWeight).sum());
+      kl = kl.add(logProbs.exp().mul(logProbs.sub(g.baseLogProbs)).mul(g.klWeight).sum());
     }
     const decay = delta.square().sum().div(Math.max(v0Norm2, 1e-12)).mul(weightDecay);
     return { loss: nll.add(kl.mul(klFactor)).add(decay), nll, kl };
@@ -131,6 +140,6 @@ export async function optimiseValue(model: HookedGPT2, layer: number, target: nu
     }
     return { delta, v0, steps: history.length, history };
   } finally {
-    for (const g of groups) tf.dispose([g.residPre, g.mask, ...(g.klLogProbs ? [g.klLogProbs] : [])]);
+    for (const g of groups) tf.dispose([g.residPre, g.mask, g.targetWeight, g.klWeight, g.baseLogProbs]);
   }
 }
