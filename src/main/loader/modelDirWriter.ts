@@ -2,13 +2,13 @@
  * Writing a model directory in Hugging Face layout: config.json, model.safetensors (or N shards
  * plus model.safetensors.index.json) and tokenizer.json. Used by tests, training and model export.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHfConfig, type ModelConfig } from '../engine/config';
 import { expectedParamShapes, type ParamDict, type ParamTensor } from '../engine/params';
 import { formatShape } from './safetensorsFormat';
 import { writeSafetensors, type WriteDtype } from './safetensorsWriter';
-import { SHARD_INDEX_FILE, SINGLE_WEIGHTS_FILE } from './weightFiles';
+import { exists, SHARD_INDEX_FILE, SINGLE_WEIGHTS_FILE } from './weightFiles';
 
 export interface WriteModelDirOptions {
   config: ModelConfig;
@@ -61,15 +61,6 @@ function splitIntoShards(entries: [string, ParamTensor][], n: number): [string, 
     inGroup += entry[1].data.length;
   });
   return groups;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Write the directory; returns the weight files written (absolute or as `dir` was given). */

@@ -23,7 +23,8 @@ export type WeightLayout =
 const PICKLE_FILE = /\.(bin|pt|pth|ckpt)$/i;
 const OTHER_FORMATS = /^(tf_model\.h5|flax_model\.msgpack|model\.ckpt\.index|.*\.gguf)$/i;
 
-async function exists(path: string): Promise<boolean> {
+/** Whether a path exists (any kind of entry). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;

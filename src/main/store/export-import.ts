@@ -4,10 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { InvalidDataError, StoreError } from './errors';
 import { probeProjectFile, withReadOnlyConnection } from './probe';
-import { ProjectStore, type OpenOptions } from './project-store';
+import { ProjectStore, writeConsistentCopy, type OpenOptions } from './project-store';
 import type { CircuitGraph } from './repos/circuit-graph';
 import type { CircuitRecord } from './repos/circuits';
 import type { StoredTensor } from './tensors';
@@ -27,21 +26,7 @@ export function importProject(source: string, dest: string, opts: Omit<OpenOptio
   if (!fs.existsSync(src)) throw new StoreError('NOT_FOUND', `${src}: no such file to import`, src);
   if (fs.existsSync(abs)) throw new StoreError('EXISTS', `${abs}: already exists; choose another file name for the imported project`, abs);
   probeProjectFile(src, { integrity: opts.integrity, busyTimeoutMs: opts.busyTimeoutMs });
-  const tmp = `${abs}.partial-${process.pid}`;
-  fs.rmSync(tmp, { force: true });
-  try {
-    withReadOnlyConnection(src, opts.busyTimeoutMs ?? 2000, (reader) => reader.prepare('VACUUM INTO ?').run(tmp));
-    const copy = new Database(tmp);
-    try {
-      copy.pragma('journal_mode = WAL');
-      copy.transaction(() => copy.prepare('DELETE FROM store_lock').run()).immediate();
-    } finally {
-      copy.close();
-    }
-    fs.linkSync(tmp, abs);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  withReadOnlyConnection(src, opts.busyTimeoutMs ?? 2000, (reader) => writeConsistentCopy(reader, abs));
   return ProjectStore.open(abs, opts);
 }
 

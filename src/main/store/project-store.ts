@@ -180,21 +180,7 @@ export class ProjectStore {
   exportTo(dest: string): void {
     const abs = path.resolve(dest);
     if (fs.existsSync(abs)) throw new StoreError('EXISTS', `${abs}: already exists; choose another file name for the export`, abs);
-    const tmp = `${abs}.partial-${process.pid}`;
-    fs.rmSync(tmp, { force: true });
-    try {
-      this.db.prepare('VACUUM INTO ?').run(tmp);
-      const copy = new Database(tmp);
-      try {
-        copy.pragma('journal_mode = WAL');
-        copy.transaction(() => copy.prepare('DELETE FROM store_lock').run()).immediate();
-      } finally {
-        copy.close();
-      }
-      fs.linkSync(tmp, abs);
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
+    writeConsistentCopy(this.db, abs);
   }
 
   /** Raw connection, for the store's own helpers (export, import, tests). Not for app code. */
@@ -221,5 +207,27 @@ export class ProjectStore {
     } catch {
       // Busy for a moment: the next beat will do; staleness takes minutes.
     }
+  }
+}
+
+/**
+ * Write a consistent copy of `db` (one read snapshot, via VACUUM INTO) to `dest`, without the
+ * source's process lock. The copy appears at `dest` only once complete: a failure leaves nothing.
+ */
+export function writeConsistentCopy(db: Database.Database, dest: string): void {
+  const tmp = `${dest}.partial-${process.pid}`;
+  fs.rmSync(tmp, { force: true });
+  try {
+    db.prepare('VACUUM INTO ?').run(tmp);
+    const copy = new Database(tmp);
+    try {
+      copy.pragma('journal_mode = WAL');
+      copy.transaction(() => copy.prepare('DELETE FROM store_lock').run()).immediate();
+    } finally {
+      copy.close();
+    }
+    fs.linkSync(tmp, dest);
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
 }
