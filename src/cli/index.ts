@@ -26,13 +26,13 @@ function findCommand(args: string[]): { command: Command; rest: string[] } | und
 }
 
 function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [
     'usage: circuit-workbench <command> [options] [--json]',
     '',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     '--model defaults to the bundled model in resources/default-model. CWB_BACKEND=tensorflow|wasm|cpu forces a backend.',
+    'circuit-workbench <command> --help shows one command.',
   ].join('\n');
 }
 
