@@ -12,8 +12,10 @@ import { PROJECT_COMMANDS } from './commands/project';
 import { evaluateCommand } from './commands/evaluate';
 import { datasetGenerateCommand } from './commands/dataset';
 import { CIRCUIT_COMMANDS } from './commands/circuit';
+import { EDIT_COMMANDS } from './commands/edit';
+import { compareCommand } from './commands/compare';
 
-export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS, ...CIRCUIT_COMMANDS];
+export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS, ...CIRCUIT_COMMANDS, ...EDIT_COMMANDS, compareCommand];
 
 function findCommand(args: string[]): { command: Command; rest: string[] } | undefined {
   // Longest match first, so 'dataset generate' wins over a hypothetical 'dataset'.
