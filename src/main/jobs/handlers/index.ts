@@ -6,6 +6,7 @@
 import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import { JobRegistry } from '../registry';
 import { CIRCUIT_JOB_KINDS, registerCircuitJobs } from './circuits';
+import { EDITING_JOB_KINDS } from './editing';
 
 /** Job kinds of the circuit tools: the circuits service's own, plus evaluation and path patching. */
 export const CIRCUIT_TOOL_KINDS = { ...CIRCUIT_JOB_KINDS, evaluate: 'circuit-eval', pathPatching: 'path-patching' } as const;
@@ -36,5 +37,7 @@ export function workbenchJobRegistry(): JobRegistry {
   registerCircuitJobs(registry, handlerModule('circuits'));
   registry.register(CIRCUIT_TOOL_KINDS.evaluate, handlerModule('circuitTools'), 'evaluateCircuitJob');
   registry.register(CIRCUIT_TOOL_KINDS.pathPatching, handlerModule('circuitTools'), 'pathPatchingJob');
+  registry.register(EDITING_JOB_KINDS.rome, handlerModule('editing'), 'romeJob');
+  registry.register(EDITING_JOB_KINDS.head, handlerModule('editing'), 'headEditJob');
   return registry;
 }
