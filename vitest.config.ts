@@ -10,5 +10,6 @@ export default defineConfig({
     pool: 'forks',
     // One build of out/ for every test that needs the bundles (browser tests, bundle tests).
     globalSetup: ['test/setup/buildOnce.ts'],
+    reporters: ['default', './test/setup/closingLineReporter.ts'],
   },
 });
