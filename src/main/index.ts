@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     modelDir: process.env.CWB_MODEL_DIR || undefined,
     dataDir: app.getPath('userData'),
     projectFile: process.env.CWB_PROJECT || undefined,
+    seedDefaultProject: true,
   });
   app.on('will-quit', () => void services.shutdown());
   const devUrl = process.env.ELECTRON_RENDERER_URL;

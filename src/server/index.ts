@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     resourcesDir: resolve('resources'),
     dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(),
     projectFile: values.project ? resolve(values.project) : undefined,
+    seedDefaultProject: true,
   });
   const server = await startServer({ router: new ApiRouter(services), rendererDir, host: values.host, port });
   if (!LOOPBACK.has(server.host)) {

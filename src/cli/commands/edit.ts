@@ -13,7 +13,7 @@ import { cacheMoment, findCachedMoment } from '../../main/editing/rome/momentCac
 import { headService, romeService } from '../../main/editing/service';
 import type { ModelEdit } from '../../main/editing/delta';
 import type { KeyMoment } from '../../main/editing/rome/keys';
-import { modelContentHash } from '../../main/services/modelHash';
+import { modelContentHash } from '../../main/api/project/modelHash';
 import { openModel, resolveModelDir, type ModelSession } from '../../main/services/modelSession';
 import { ProjectStore } from '../../main/store';
 import { readModelConfig } from '../../main/loader/modelDir';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { circuitToJson, ProjectStore, resultToCsv, resultToJson, type RunStatus } from '../../main/store/index';
 import { parseHfConfig } from '../../main/engine/config';
 import { readModelConfig } from '../../main/loader/modelDir';
-import { modelContentHash } from '../../main/services/modelHash';
+import { modelContentHash } from '../../main/api/project/modelHash';
 import { resolveModelDir } from '../../main/services/modelSession';
 import { CliError, MODEL_OPTION, optionalInt, requireString, type Command, type OptionValues } from '../command';
 

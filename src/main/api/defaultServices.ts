@@ -23,6 +23,8 @@ export interface DefaultServiceOptions {
   dataDir?: string;
   /** The project to open at start (created when missing); default: dataDir/default.cwb. */
   projectFile?: string;
+  /** A newly created default project starts with one held-out dataset per task. */
+  seedDefaultProject?: boolean;
   log?: (line: string) => void;
 }
 
@@ -51,7 +53,7 @@ export async function createDefaultServices(options: DefaultServiceOptions): Pro
   }
   let projects: ProjectManager | null = null;
   if (options.dataDir) {
-    projects = new ProjectManager({ dataDir: options.dataDir, registry: workbenchJobRegistry(), appVersion: options.appVersion, model });
+    projects = new ProjectManager({ dataDir: options.dataDir, registry: workbenchJobRegistry(), appVersion: options.appVersion, model, seedDefaultProject: options.seedDefaultProject });
     const opened = await projects.openOrCreate(options.projectFile);
     log(`Project: ${opened.path}`);
   }

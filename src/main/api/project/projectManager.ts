@@ -8,11 +8,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { ProjectSummary } from '../../../shared/api/types';
 import type { JobRegistry } from '../../jobs';
+import { generate, TASK_NAMES } from '../../datasets';
 import { ProjectStore, StoreError } from '../../store';
 import type { ProjectService } from '../services';
 import { exportProjectBundle } from './exportBundle';
 import { OpenProject } from './openProject';
 import { RecentProjects } from './recentProjects';
+import { toStoredItem } from './taskItems';
 
 export interface LoadedModelRecord {
   name: string;
@@ -28,6 +30,8 @@ export interface ProjectManagerOptions {
   appVersion: string;
   /** The model the workbench loaded; registered in every project opened. */
   model: LoadedModelRecord | null;
+  /** A newly created default project starts with one held-out dataset per task (the apps set this). */
+  seedDefaultProject?: boolean;
 }
 
 const projectName = (file: string): string => basename(file).replace(/\.cwb$/, '');
@@ -114,6 +118,7 @@ export class ProjectManager implements ProjectService {
     } catch (error) {
       asApiError(error);
     }
+    if (this.options.seedDefaultProject && store.report.created && file === resolve(this.defaultProjectPath)) seedDefaultProject(store);
     const model = this.options.model;
     if (model && store.models.findByHash(model.contentHash).length === 0) {
       store.models.add({ name: model.name, path: model.dir, contentHash: model.contentHash, config: model.config as never });
@@ -125,5 +130,16 @@ export class ProjectManager implements ProjectService {
     const summary = next.summary();
     this.recentList.add(summary);
     return summary;
+  }
+}
+
+/** Held-out prompts per task that a new default project starts with, so a first run has data to explore. */
+export const DEFAULT_PROJECT_DATASET_SIZE = 32;
+
+/** A first start's default project: one held-out dataset per task (seed 1), ready for every analysis. */
+export function seedDefaultProject(store: ProjectStore): void {
+  for (const task of TASK_NAMES) {
+    const items = generate(task, { n: DEFAULT_PROJECT_DATASET_SIZE, seed: 1, split: 'heldout' });
+    store.datasets.create({ name: `${task} (held-out, ${DEFAULT_PROJECT_DATASET_SIZE})`, task, items: items.map(toStoredItem) });
   }
 }
