@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, TASK_NAMES, type TaskName } from '../../src/main/datasets';
 import { evaluate, type TaskStats } from '../../src/main/services/evaluate';
 import { defaultModelDir, openModel, type ModelSession } from '../../src/main/services/modelSession';
-import { DEFAULT_EVAL, EVAL_CORRUPTIONS } from '../../src/main/training/defaultRecipe';
+import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../../src/main/training/defaultRecipe';
 
 const SEED = 777;
 let session: ModelSession;
@@ -29,6 +29,12 @@ describe('the bundled default model', () => {
     const log = JSON.parse(await readFile(path.join(defaultModelDir(), 'training-log.json'), 'utf8'));
     expect(log.losses).toHaveLength(log.recipe.optimiser.steps);
     expect(log.config).toEqual(session.config);
+    // `npm run train:default-model` trains exactly what ships. (The log predates the separate
+    // position-embedding std, when both embeddings used embeddingStd.)
+    const { positionStd, ...init } = DEFAULT_RECIPE.init;
+    expect(positionStd).toBe(DEFAULT_RECIPE.init.embeddingStd);
+    expect({ ...log.recipe, init: undefined }).toEqual({ ...DEFAULT_RECIPE, init: undefined });
+    expect(log.recipe.init).toEqual(init);
   });
 
   /** Held-out evaluation of one task under each corruption the model card reports. */

@@ -93,7 +93,7 @@ export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed:
     // Each corruption draws its own share of the task's items (the clean items differ per call).
     corruptions.forEach((corruption, c) => {
       const share = Math.floor((n * (c + 1)) / corruptions.length) - Math.floor((n * c) / corruptions.length);
-      for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption })) {
+      for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption, templates: mix.templates?.[task] })) {
         rows.push(taskRow(tokenizer, bos, item.clean, item.correct, task, nCtx));
         if (rand() < mix.contrastPairs) rows.push(taskRow(tokenizer, bos, item.corrupted, item.incorrect, task, nCtx));
       }
