@@ -5,7 +5,7 @@
  *
  * Options (for trying recipes; the shipped model uses none): --out DIR, --steps N.
  * --card-only re-evaluates the model already in the output directory and rewrites MODEL_CARD.md
- * and loss-curve.svg from its training-log.json, without training.
+ * and loss-curve.svg from its training-log.json (left unchanged), without training.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +22,7 @@ import { tokenizerFromJson } from '../src/main/tokenizer';
 import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../src/main/training/defaultRecipe';
 import { lossCurveSvg } from '../src/main/training/lossCurve';
 import { modelCard, type CorruptionResult } from '../src/main/training/modelCard';
-import { train, type CheckpointEval, type TrainingLog } from '../src/main/training/train';
+import { train, type TrainingLog } from '../src/main/training/train';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' }, 'card-only': { type: 'boolean' } } });
 const out = path.resolve(values.out ?? defaultModelDir());
@@ -59,12 +59,8 @@ const tokenizer = tokenizerFromJson(tokenizerJson);
 if (values['card-only']) {
   const loaded = await loadModelDir(out);
   const log = JSON.parse(await readFile(path.join(out, 'training-log.json'), 'utf8')) as TrainingLog;
-  // Logs in an older format: checkpoint evaluations held per-item results ({ step, report }).
-  log.evals = log.evals.map((e) => {
-    const old = e as unknown as { step: number; report?: CheckpointEval };
-    return old.report ? { step: old.step, overall: old.report.overall, tasks: old.report.tasks } : e;
-  });
-  await writeFile(path.join(out, 'training-log.json'), JSON.stringify(log) + '\n');
+  // The log itself is left as training wrote it; older logs keep per-item results in their
+  // checkpoint evaluations, which the card does not read.
   const model = HookedGPT2.fromParams(loaded.config, loaded.params);
   const results = await evaluateAll(model, loaded.tokenizer, loaded.config);
   model.dispose();

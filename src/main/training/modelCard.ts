@@ -83,7 +83,7 @@ export function modelCard(input: ModelCardInput): string {
     `- Batches of ${o.batchSize} rows, bucketed by length within pools of ${r.data.bucketBatches} batches, right-padded.`,
     `- AdamW: peak lr ${o.learningRate}, ${o.warmupSteps} warm-up steps, cosine decay to ${o.finalLrFraction}x over ${o.steps} steps,`,
     `  betas (${o.beta1}, ${o.beta2}), eps ${o.epsilon}, weight decay ${o.weightDecay} on projection matrices, gradient-norm clip ${o.clipNorm}.`,
-    `- Init: N(0, ${r.init.std}) projections and biases, N(0, ${r.init.embeddingStd}) token embedding, N(0, ${r.init.positionStd}) position`,
+    `- Init: N(0, ${r.init.std}) projections and biases, N(0, ${r.init.embeddingStd}) token embedding, N(0, ${r.init.positionStd ?? r.init.embeddingStd}) position`,
     '  embedding, LayerNorm weights 1 + N(0, 0.1) (larger than GPT-2\'s 0.02: tiny models otherwise sit on long plateaus).',
     `- Ran ${o.steps} steps in ${minutes.toFixed(1)} minutes on the \`${log.timings.backend}\` backend`,
     `  (${log.timings.stepsPerSecond.toFixed(2)} steps/s, 2 shared CPU cores). Final loss (mean of the last 100 steps): ${finalLoss.toFixed(4)}.`,
