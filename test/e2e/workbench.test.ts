@@ -139,6 +139,7 @@ describe('the workbench, as the issue asks', () => {
   it('builds a three-node circuit by hand and evaluates it', async () => {
     await page.getByTestId('new-circuit').click();
     await page.getByTestId('circuit-editor').waitFor();
+    await expect.poll(() => page.getByTestId('circuit-name').inputValue()).toMatch(/^Circuit \d+$/);
     await page.getByTestId('circuit-name').fill('Hand-built');
     await page.getByRole('button', { name: 'Rename' }).click();
     for (const node of ['input', 'a0.h1', 'logits']) {
@@ -162,6 +163,8 @@ describe('the workbench, as the issue asks', () => {
 
   it('runs ACDC with its progress bar to the end, evaluates it, and renames a supernode', async () => {
     await page.getByTestId('new-circuit').click();
+    // Wait for the new circuit's editor: until it loads, the name box still belongs to the previous circuit.
+    await expect.poll(() => page.getByTestId('circuit-name').inputValue()).toMatch(/^Circuit \d+$/);
     await page.getByTestId('circuit-name').fill('ACDC circuit');
     await page.getByRole('button', { name: 'Rename' }).click();
     await page.getByTestId('discover-method').selectOption('acdc');
