@@ -84,8 +84,9 @@ describe('crash safety', () => {
         try {
           expect(reopened.report.check).toBe('integrity_check');
           const interrupted = reopened.report.interruptedRunIds.length;
-          // A writer that got as far as 'ready' had already queued its jobs: the kill interrupted them.
-          if (!duringStartup) expect(interrupted).toBeGreaterThanOrEqual(2);
+          // A writer that got as far as 'ready' had already queued its jobs, so the kill interrupted
+          // at least one (two loops keep two in flight; a kill can land between one's end and the next).
+          if (!duringStartup) expect(interrupted).toBeGreaterThanOrEqual(1);
           interruptedSeen += interrupted;
           const counts = checkConsistent(reopened);
           resumedDone = reopened.runs.list({ kind: 'crash-job', status: 'done' }).filter((r) => r.attempts > 1).length;
