@@ -10,7 +10,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTokenizerJson, defaultVocabulary, generate, TASK_NAMES } from '../src/main/datasets';
+import { defaultTemplateIds, defaultTokenizerJson, defaultVocabulary, generate, TASK_NAMES, templateIds } from '../src/main/datasets';
 import { initBackend } from '../src/main/engine/backend';
 import { HookedGPT2 } from '../src/main/engine/model';
 import type { ModelConfig } from '../src/main/engine/config';
@@ -21,7 +21,7 @@ import { defaultModelDir } from '../src/main/services/modelSession';
 import { tokenizerFromJson } from '../src/main/tokenizer';
 import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../src/main/training/defaultRecipe';
 import { lossCurveSvg } from '../src/main/training/lossCurve';
-import { modelCard, type CorruptionResult } from '../src/main/training/modelCard';
+import { modelCard, type CorruptionResult, type OptInResult } from '../src/main/training/modelCard';
 import { train, type TrainingLog } from '../src/main/training/train';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' }, 'card-only': { type: 'boolean' } } });
@@ -43,12 +43,28 @@ async function evaluateAll(model: HookedGPT2, tokenizer: Tokenizer, config: Mode
   return results;
 }
 
-async function writeCard(log: TrainingLog, results: CorruptionResult[]): Promise<void> {
+/** Each task's opt-in templates (if any) under its default corruption, on the same protocol. */
+async function evaluateOptIn(model: HookedGPT2, tokenizer: Tokenizer, config: ModelConfig): Promise<OptInResult[]> {
+  const results: OptInResult[] = [];
+  for (const task of TASK_NAMES) {
+    const defaults = new Set(defaultTemplateIds(task));
+    const templates = templateIds(task).filter((t) => !defaults.has(t));
+    if (templates.length === 0) continue;
+    const corruption = EVAL_CORRUPTIONS[task][0];
+    const items = generate(task, { ...DEFAULT_EVAL, corruption, templates });
+    const stats = (await evaluate({ model, tokenizer, config }, items)).tasks[task];
+    results.push({ task, corruption, templates, stats });
+    console.log(`${task} opt-in templates (${corruption}): top-1 ${(100 * stats.accuracy).toFixed(1)}%  logit diff ${stats.meanLogitDiff.toFixed(3)}`);
+  }
+  return results;
+}
+
+async function writeCard(log: TrainingLog, results: CorruptionResult[], optInResults: OptInResult[]): Promise<void> {
   await writeFile(path.join(out, 'loss-curve.svg'), lossCurveSvg(log.losses, { title: `training loss (${log.recipe.optimiser.steps} steps, seed ${log.recipe.seed})` }));
   const weightsBytes = (await stat(path.join(out, 'model.safetensors'))).size;
   await writeFile(
     path.join(out, 'MODEL_CARD.md'),
-    modelCard({ log, vocabulary: defaultVocabulary(), results, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: 'npm run train:default-model' }),
+    modelCard({ log, vocabulary: defaultVocabulary(), results, optInResults, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: 'npm run train:default-model' }),
   );
 }
 
@@ -63,8 +79,9 @@ if (values['card-only']) {
   // checkpoint evaluations, which the card does not read.
   const model = HookedGPT2.fromParams(loaded.config, loaded.params);
   const results = await evaluateAll(model, loaded.tokenizer, loaded.config);
+  const optIn = await evaluateOptIn(model, loaded.tokenizer, loaded.config);
   model.dispose();
-  await writeCard(log, results);
+  await writeCard(log, results, optIn);
   console.log(`rewrote the card of ${out}`);
 } else {
   await trainAndWrite();
@@ -97,10 +114,11 @@ async function trainAndWrite(): Promise<void> {
 
   const model = HookedGPT2.fromParams(result.config, result.params);
   const results = await evaluateAll(model, tokenizer, result.config);
+  const optIn = await evaluateOptIn(model, tokenizer, result.config);
   model.dispose();
 
   await writeModelDir(out, { config: result.config, params: result.params, tokenizerJson });
   await writeFile(path.join(out, 'training-log.json'), JSON.stringify(result.log) + '\n');
-  await writeCard(result.log, results);
+  await writeCard(result.log, results, optIn);
   console.log(`wrote ${out} in ${(result.log.timings.wallMs / 60000).toFixed(1)} min of training`);
 }

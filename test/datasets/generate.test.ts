@@ -5,6 +5,7 @@ import {
 import {
   CORRUPTIONS,
   DEFAULT_CORRUPTION,
+  defaultTemplateIds,
   TASK_NAMES,
   generate,
   generateDataset,
@@ -38,9 +39,9 @@ describe('generate: determinism', () => {
       }
     });
 
-    it(`${task}: every template is used and the prefix of a longer run is the shorter run`, () => {
+    it(`${task}: every default template is used and the prefix of a longer run is the shorter run`, () => {
       const items = generate(task, { n: 400, seed: 11 });
-      expect(new Set(items.map((i) => i.template))).toEqual(new Set(templateIds(task)));
+      expect(new Set(items.map((i) => i.template))).toEqual(new Set(defaultTemplateIds(task)));
       expect(generate(task, { n: 25, seed: 11 })).toEqual(items.slice(0, 25));
     });
   }
@@ -52,7 +53,8 @@ describe('generate: every item validates against the default vocabulary tokenize
     for (const corruption of CORRUPTIONS[task]) {
       for (const split of ['train', 'heldout', 'all'] as const) {
         it(`${task} / ${corruption} / ${split}`, () => {
-          const items = generate(task, { n: 300, seed: 5, split, corruption });
+          // Every template, opt-in ones included.
+          const items = generate(task, { n: 300, seed: 5, split, corruption, templates: templateIds(task) });
           expect(items).toHaveLength(300);
           expect(validateDataset(items, tokenizer)).toEqual([]);
           for (const item of items) {
@@ -181,8 +183,11 @@ function readComparison(prompt: string): string | null {
 }
 
 describe('comparison', () => {
+  // Every template, the opt-in ones included.
+  const templates = templateIds('comparison');
+
   it('the correct answer follows from the premise and the (antonym) conclusion', () => {
-    const items = generate('comparison', { n: 400, seed: 1 });
+    const items = generate('comparison', { n: 400, seed: 1, templates });
     for (const item of items) {
       expect(readComparison(item.clean)).toBe(item.correct.trim());
       expect(words(item.clean)).toContain(item.incorrect.trim());
@@ -192,14 +197,14 @@ describe('comparison', () => {
 
   for (const corruption of ['flip', 'swap'] as const) {
     it(`'${corruption}': the corrupted prompt is consistent and asks for the other name`, () => {
-      for (const item of generate('comparison', { n: 400, seed: 2, corruption })) {
+      for (const item of generate('comparison', { n: 400, seed: 2, corruption, templates })) {
         expect(readComparison(item.corrupted)).toBe(item.incorrect.trim());
       }
     });
   }
 
   it("'flip' changes only the conclusion; the premise stays as it was", () => {
-    for (const item of generate('comparison', { n: 200, seed: 3, corruption: 'flip' })) {
+    for (const item of generate('comparison', { n: 200, seed: 3, corruption: 'flip', templates })) {
       const [cleanPremise] = item.clean.split(',');
       const [corruptPremise] = item.corrupted.split(',');
       expect(corruptPremise).toBe(cleanPremise);
@@ -236,6 +241,16 @@ describe('latest', () => {
 });
 
 describe('generate: options', () => {
+  it('draws opt-in templates only when they are named', () => {
+    const optIn = templateIds('comparison').filter((t) => !defaultTemplateIds('comparison').includes(t));
+    expect(optIn).toEqual(expect.arrayContaining(['comparison/the-one/same', 'comparison/compared-to/antonym']));
+    const byDefault = new Set(generate('comparison', { n: 200, seed: 4 }).map((i) => i.template));
+    expect(byDefault).toEqual(new Set(defaultTemplateIds('comparison')));
+    const named = generate('comparison', { n: 200, seed: 4, templates: optIn });
+    expect(new Set(named.map((i) => i.template))).toEqual(new Set(optIn));
+    for (const item of named) expect(readComparison(item.clean)).toBe(item.correct.trim());
+  });
+
   it('restricts to the requested templates', () => {
     const items = generate('latest', { n: 50, seed: 1, templates: ['latest/then/3'] });
     expect(new Set(items.map((i) => i.template))).toEqual(new Set(['latest/then/3']));

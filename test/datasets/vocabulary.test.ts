@@ -7,6 +7,7 @@ import {
   defaultVocabulary,
   fillerSentences,
   generate,
+  templateIds,
   unknownWords,
 } from '../../src/main/datasets';
 import { NAMES } from '../../src/main/datasets/words';
@@ -30,7 +31,7 @@ describe('defaultVocabulary', () => {
     const emitted = new Set<string>();
     for (const task of TASK_NAMES) {
       for (const corruption of CORRUPTIONS[task]) {
-        for (const item of generate(task, { n: 3000, seed: 1, corruption })) {
+        for (const item of generate(task, { n: 3000, seed: 1, corruption, templates: templateIds(task) })) {
           for (const text of [item.clean, item.corrupted, item.correct, item.incorrect]) {
             for (const w of splitWords(text)) emitted.add(w);
           }

@@ -41,11 +41,11 @@ async function runTwentyEdits(): Promise<EditTable> {
   {
     const items = generate('comparison', { n: 400, seed: 11, split: 'heldout' });
     const ioi = generate('ioi', { n: 6, seed: 11, split: 'heldout' }).map((i) => i.clean);
-    // One edit per (adjective pair, template) until 20.
+    // One edit per (adjective pair, template, premise adjective) until 20.
     const edits = [];
     const seen = new Set<string>();
     for (const item of items) {
-      const key = `${item.meta!.pair}|${item.template}`;
+      const key = `${item.meta!.pair}|${item.template}|${item.meta!.premise}`;
       if (seen.has(key)) continue;
       seen.add(key);
       edits.push(item);

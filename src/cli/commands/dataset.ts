@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CORRUPTIONS, DEFAULT_CORRUPTION, generateDataset, TASK_NAMES, toCsv, toJsonl, type Corruption, type Split, type TaskName } from '../../main/datasets';
+import { CORRUPTIONS, DEFAULT_CORRUPTION, generateDataset, TASK_NAMES, templateIds, toCsv, toJsonl, type Corruption, type Split, type TaskName } from '../../main/datasets';
 import { CliError, optionalInt, requireString, type Command } from '../command';
 
 const SPLITS: readonly Split[] = ['train', 'heldout', 'all'];
@@ -22,13 +22,14 @@ function integer(value: unknown, name: string): number {
 export const datasetGenerateCommand: Command = {
   name: 'dataset generate',
   summary: 'generate a task dataset (clean/corrupted prompt pairs) as JSONL or CSV',
-  usage: 'dataset generate --task ioi|comparison|latest --n N --seed S [--split train|heldout|all] [--corruption C] --out FILE',
+  usage: 'dataset generate --task ioi|comparison|latest --n N --seed S [--split train|heldout|all] [--corruption C] [--template ID ...] --out FILE',
   options: {
     task: { type: 'string', short: 't' },
     n: { type: 'string' },
     seed: { type: 'string' },
     split: { type: 'string' },
     corruption: { type: 'string' },
+    template: { type: 'string', multiple: true },
     out: { type: 'string', short: 'o' },
   },
   async run(values) {
@@ -44,7 +45,12 @@ export const datasetGenerateCommand: Command = {
     if (!allowed.includes(corruption)) throw new CliError(`--corruption "${corruption}" is not available for task "${task}" (use one of ${allowed.join(', ')})`);
     const out = path.resolve(requireString(values, 'out'));
     const format = datasetFormat(out);
-    const dataset = generateDataset(task as TaskName, { n, seed, split, corruption });
+    // --template picks templates by id (opt-in ones included); none: the task's default mix.
+    const named = values.template as string[] | undefined;
+    const known = templateIds(task as TaskName);
+    const unknown = (named ?? []).filter((t) => !known.includes(t));
+    if (unknown.length > 0) throw new CliError(`--template ${unknown.join(', ')}: not a template of "${task}" (known: ${known.join(', ')})`);
+    const dataset = generateDataset(task as TaskName, { n, seed, split, corruption, templates: named });
     await writeFile(out, format === 'jsonl' ? toJsonl(dataset.items) : toCsv(dataset.items), 'utf8');
     const templates: Record<string, number> = {};
     for (const item of dataset.items) templates[item.template] = (templates[item.template] ?? 0) + 1;

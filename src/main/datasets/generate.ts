@@ -28,9 +28,14 @@ export const DEFAULT_CORRUPTION: Readonly<Record<TaskName, Corruption>> = {
 
 const SPLITS: readonly Split[] = ['train', 'heldout', 'all'];
 
-/** Template ids of a task, in a stable order. */
+/** Template ids of a task, opt-in ones included, in a stable order. */
 export function templateIds(task: TaskName): string[] {
   return generatorFor(task).templates.map((t) => t.id);
+}
+
+/** The templates a task draws when none are named: all but the opt-in ones. */
+export function defaultTemplateIds(task: TaskName): string[] {
+  return generatorFor(task).templates.filter((t) => !t.optIn).map((t) => t.id);
 }
 
 function generatorFor(task: string): TaskGenerator {
@@ -57,15 +62,15 @@ export function generate(task: TaskName, opts: GenerateOptions): TaskItem[] {
       `generate: corruption "${corruption}" is not available for task "${task}" (expected one of: ${generator.corruptions.join(', ')})`,
     );
   }
-  let templates = generator.templates;
+  let templates = generator.templates.filter((t) => !t.optIn);
   if (opts.templates) {
-    const known = new Set(templates.map((t) => t.id));
+    const known = new Set(generator.templates.map((t) => t.id));
     const unknown = opts.templates.filter((id) => !known.has(id));
     if (unknown.length > 0) {
       throw new Error(`generate: unknown template(s) for task "${task}": ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
     }
     if (opts.templates.length === 0) throw new Error('generate: "templates" is empty');
-    templates = templates.filter((t) => opts.templates!.includes(t.id));
+    templates = generator.templates.filter((t) => opts.templates!.includes(t.id));
   }
 
   const rng = new Rng(seed);

@@ -9,6 +9,11 @@ export interface TemplateSpec {
   id: string;
   /** Text with {SLOT} placeholders; every slot value is a single word. */
   pattern: string;
+  /**
+   * Drawn only when asked for by id (GenerateOptions.templates); a task's default mix leaves
+   * it out. For templates that probe a harder skill than the task's own definition.
+   */
+  optIn?: boolean;
 }
 
 export interface TaskGenerator {

@@ -55,7 +55,7 @@ export interface GenerateOptions {
   split?: Split;
   /** Default: DEFAULT_CORRUPTION[task]. */
   corruption?: Corruption;
-  /** Restrict to these template ids (default: all templates of the task). */
+  /** Draw only these template ids, opt-in ones allowed (default: the task's templates that are not opt-in). */
   templates?: readonly string[];
   /** Called every 1,000 items and at the end. */
   onProgress?: (done: number, total: number) => void;

@@ -3,7 +3,7 @@
  * TRAIN split (clean prompt + correct answer + ".", one complete sentence per row) with rows
  * of filler sentences. Each row is BOS + tokens; batches are right-padded.
  */
-import { fillerSentences, generate, TASK_NAMES, type Corruption, type TaskName } from '../datasets';
+import { fillerSentences, generate, TASK_NAMES, templateIds, type Corruption, type TaskName } from '../datasets';
 import { mulberry32 } from '../engine/params';
 import type { Tokenizer } from '../tokenizer/types';
 import type { DataMix } from './recipe';
@@ -93,7 +93,9 @@ export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed:
     // Each corruption draws its own share of the task's items (the clean items differ per call).
     corruptions.forEach((corruption, c) => {
       const share = Math.floor((n * (c + 1)) / corruptions.length) - Math.floor((n * c) / corruptions.length);
-      for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption, templates: mix.templates?.[task] })) {
+      // Training draws every template, opt-in ones included, unless the recipe names some.
+      const templates = mix.templates?.[task] ?? templateIds(task);
+      for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption, templates })) {
         rows.push(taskRow(tokenizer, bos, item.clean, item.correct, task, nCtx));
         if (rand() < mix.contrastPairs) rows.push(taskRow(tokenizer, bos, item.corrupted, item.incorrect, task, nCtx));
       }

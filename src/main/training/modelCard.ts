@@ -10,11 +10,21 @@ export interface CorruptionResult {
   stats: TaskStats;
 }
 
+/** Held-out evaluation of a task's opt-in templates (not part of its default mix). */
+export interface OptInResult {
+  task: TaskName;
+  corruption: Corruption;
+  templates: readonly string[];
+  stats: TaskStats;
+}
+
 export interface ModelCardInput {
   log: TrainingLog;
   vocabulary: readonly string[];
   /** Held-out evaluation of each task under each corruption (clean numbers repeat across corruptions). */
   results: readonly CorruptionResult[];
+  /** Opt-in templates, evaluated on the same protocol; reported apart from the task rows. */
+  optInResults?: readonly OptInResult[];
   evalProtocol: { n: number; seed: number; split: string };
   weightsBytes: number;
   trainCommand: string;
@@ -29,6 +39,31 @@ function row(cells: readonly (string | number)[]): string {
 
 function statsRow(name: string, s: GroupStats): string {
   return row([name, s.n, pct(s.accuracy), num(s.meanLogitDiff), num(s.meanCorruptedLogitDiff)]);
+}
+
+/** The opt-in templates' table: trained on, but outside the task definitions the rows above report. */
+function optInSection(results: readonly OptInResult[], ev: ModelCardInput['evalProtocol']): string[] {
+  if (results.length === 0) return [];
+  return [
+    '### Opt-in templates (harder probes, outside the tasks above)',
+    '',
+    'Templates a dataset draws only when named by id (`dataset generate --template ID`). They were in the',
+    'training mix; the rows above do not include them. Same protocol, seed and split.',
+    '',
+    row(['template', 'n', 'top-1', 'mean logit diff', 'corrupted logit diff']),
+    row(['---', '---', '---', '---', '---']),
+    ...results.flatMap((res) => Object.entries(res.stats.templates).map(([t, s]) => statsRow(`${t} (${res.corruption})`, s))),
+    '',
+    'Reproduce:',
+    '',
+    '```sh',
+    ...results.map(
+      (res) =>
+        `circuit-workbench dataset generate --task ${res.task} --n ${ev.n} --seed ${ev.seed} --split ${ev.split} --corruption ${res.corruption} ${res.templates.map((t) => `--template ${t}`).join(' ')} --out ${res.task}-opt-in.jsonl`,
+    ),
+    '```',
+    '',
+  ];
 }
 
 export function modelCard(input: ModelCardInput): string {
@@ -121,6 +156,7 @@ export function modelCard(input: ModelCardInput): string {
     row(['---', '---', '---', '---', '---']),
     ...primary.flatMap((p) => Object.entries(p.stats.templates).map(([t, s]) => statsRow(t, s))),
     '',
+    ...optInSection(input.optInResults ?? [], ev),
     'Reproduce the evaluation (one task shown; the default corruption unless `--corruption` is given):',
     '',
     '```sh',

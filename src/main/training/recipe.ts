@@ -15,7 +15,7 @@ export interface DataMix {
   /** Relative weight of each task family and of filler text in the rows drawn. */
   tasks: Readonly<Record<TaskName, number>>;
   filler: number;
-  /** Draw only these templates of a task (default: all of them). */
+  /** Draw only these templates of a task (default: all of them, opt-in ones included). */
   templates?: Partial<Record<TaskName, readonly string[]>>;
   /** Filler rows hold this many sentences at most (at least 1), cut to the context. */
   fillerSentencesPerRow: number;

@@ -1,7 +1,7 @@
 /** Dataset operations: generate from templates, import with per-row checks, browse, delete. */
 import { ApiError } from '../../../shared/api/errors';
 import type { DatasetProblem } from '../../../shared/api/projectTypes';
-import { CORRUPTIONS, DEFAULT_CORRUPTION, DatasetParseError, generate, parseCsv, parseJsonl, TASK_NAMES, templateIds, type TaskItem } from '../../datasets';
+import { CORRUPTIONS, DEFAULT_CORRUPTION, DatasetParseError, generate, parseCsv, parseJsonl, TASK_NAMES, defaultTemplateIds, type TaskItem } from '../../datasets';
 import { fromStoredItem, itemView, toStoredItem } from '../project/taskItems';
 import { datasetEntry } from '../project/views';
 import type { Handler } from './context';
@@ -10,7 +10,7 @@ import { found, requireModel, requireProject } from './require';
 const DEFAULT_PAGE = 50;
 
 export const datasetTasks: Handler<'dataset.tasks'> = async () => ({
-  tasks: TASK_NAMES.map((task) => ({ task, templates: templateIds(task), corruptions: [...CORRUPTIONS[task]], defaultCorruption: DEFAULT_CORRUPTION[task] })),
+  tasks: TASK_NAMES.map((task) => ({ task, templates: defaultTemplateIds(task), corruptions: [...CORRUPTIONS[task]], defaultCorruption: DEFAULT_CORRUPTION[task] })),
 });
 
 export const datasetGenerate: Handler<'dataset.generate'> = async ({ name, task, n, seed, split, corruption }, { services, signal }) => {
