@@ -6,11 +6,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { workbenchJobRegistry } from '../jobs/handlers';
-import { openModel } from '../services/modelSession';
+import { openModel, type ModelSession } from '../services/modelSession';
+import { toHfConfig } from '../engine/config';
+import { materialiseProjectModel } from '../editing/materialise';
+import { ApiError } from '../../shared/api/errors';
 import { createServices } from './createServices';
 import { modelContentHash } from './project/modelHash';
 import { ProjectManager, type LoadedModelRecord } from './project/projectManager';
-import type { Services } from './services';
+import type { ModelSelection, Services } from './services';
 import { sessionParts } from './sessionAdapter';
 
 export interface DefaultServiceOptions {
@@ -43,11 +46,12 @@ export async function createDefaultServices(options: DefaultServiceOptions): Pro
   const modelDir = options.modelDir ?? (options.resourcesDir ? bundledModelDir(options.resourcesDir) : undefined);
   let parts: ReturnType<typeof sessionParts> | Record<string, never> = {};
   let model: LoadedModelRecord | null = null;
+  let session: ModelSession | undefined;
   if (modelDir) {
-    const session = await openModel(modelDir);
+    session = await openModel(modelDir);
     log(`Loaded ${session.name} (${session.parameterCount} parameters) on ${session.backend.name}.`);
     parts = sessionParts(session);
-    model = { name: session.name, dir: session.dir, contentHash: await modelContentHash(session.dir), config: { ...session.config } };
+    model = { name: session.name, dir: session.dir, contentHash: await modelContentHash(session.dir), config: toHfConfig(session.config) };
   } else {
     log('No model given and no bundled default model found: starting without a model.');
   }
@@ -57,6 +61,36 @@ export async function createDefaultServices(options: DefaultServiceOptions): Pro
     const opened = await projects.openOrCreate(options.projectFile);
     log(`Project: ${opened.path}`);
   }
-  const services = createServices({ appVersion: options.appVersion, ...parts, projects: () => projects });
+  const dataDir = options.dataDir;
+  const selection: ModelSelection | null = dataDir
+    ? {
+        async select(modelId, report, signal) {
+          const project = projects?.current();
+          if (!projects || !project) throw new ApiError('not_available', 'No project is open.');
+          const record = project.store.models.get(modelId);
+          report(0, `Preparing ${record.name}`);
+          const dir = await materialiseProjectModel(project.store, modelId, join(dataDir, 'edited-models'), { signal, onProgress: (f) => report(0.8 * f, `Exporting ${record.name}`) });
+          if (signal.aborted) throw new ApiError('cancelled', `loading ${record.name} was cancelled`);
+          report(0.8, `Loading ${record.name}`);
+          const next: ModelSession = { ...(await openModel(dir)), name: record.name };
+          const previous = session;
+          session = next;
+          parts = sessionParts(next);
+          projects.useModel({ name: record.name, dir, contentHash: record.contentHash, config: toHfConfig(next.config) });
+          previous?.model.dispose();
+          log(`Loaded ${record.name} from ${dir}.`);
+          report(1, `Loaded ${record.name}`);
+        },
+      }
+    : null;
+  // The parts are looked up on every call: model.select swaps them.
+  const services = createServices({
+    appVersion: options.appVersion,
+    model: () => parts.model?.() ?? null,
+    backend: () => parts.backend?.() ?? null,
+    tensorMemory: () => parts.tensorMemory?.() ?? null,
+    projects: () => projects,
+    modelSelection: () => selection,
+  });
   return { ...services, shutdown: async () => projects?.close() };
 }

@@ -33,6 +33,11 @@ export interface ProjectService {
   current(): OpenProject | null;
 }
 
+export interface ModelSelection {
+  /** Load project model `modelId` (of the open project) in place of the loaded one. */
+  select(modelId: number, report: (fraction: number, message: string) => void, signal: AbortSignal): Promise<void>;
+}
+
 export interface Services {
   readonly appName: string;
   readonly appVersion: string;
@@ -43,4 +48,6 @@ export interface Services {
   model(): ModelService | null;
   /** The project store, or null until it is wired in. */
   projects(): ProjectService | null;
+  /** Switching the loaded model, or null where models are fixed. */
+  modelSelection(): ModelSelection | null;
 }

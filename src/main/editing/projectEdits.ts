@@ -9,7 +9,7 @@ import type { EditRecord } from '../store/repos/edits';
 import type { ProjectStore } from '../store/project-store';
 import type { TensorInput } from '../store/tensors';
 import type { Json } from '../store/values';
-import { toHfConfig, type ModelConfig } from '../engine/config';
+import { parseHfConfig, toHfConfig, type ModelConfig } from '../engine/config';
 import { EditError, validateEdit, type ModelEdit, type RankOneDelta } from './delta';
 import { editedContentHash } from './contentHash';
 
@@ -24,27 +24,35 @@ export function factorTensors(edit: ModelEdit): Record<string, TensorInput> {
   return out;
 }
 
-/** Read an edit's deltas back from the store, checking every factor is there. */
-export function loadEdit(store: ProjectStore, editId: number): ModelEdit & { id: number; modelId: number } {
-  const record = store.edits.get(editId);
+/**
+ * The rank-1 deltas stored as factor tensors (an edit's, or an editing job's result), checking
+ * every factor is there. `owner` names the record in errors, e.g. 'edit 3 ("rome: cat")'.
+ */
+export function deltasFromFactors(owner: string, tensors: Iterable<[string, { dtype: string; shape: readonly number[]; data: ArrayLike<number> }]>): RankOneDelta[] {
   const parts = new Map<number, { param: string; u?: Float32Array; v?: Float32Array }>();
-  for (const [name, t] of store.edits.deltas(editId)) {
+  for (const [name, t] of tensors) {
     const m = FACTOR_NAME.exec(name);
     if (!m || t.dtype !== 'float32' || t.shape.length !== 1) {
-      throw new EditError(`edit ${editId} ("${record.name}"): stored tensor "${name}" is not a rank-1 factor (<param>#<i>.u|v, float32, 1-D)`);
+      throw new EditError(`${owner}: stored tensor "${name}" is not a rank-1 factor (<param>#<i>.u|v, float32, 1-D)`);
     }
     const i = Number(m[2]);
     const p = parts.get(i) ?? { param: m[1] };
-    if (p.param !== m[1]) throw new EditError(`edit ${editId}: delta ${i} names two parameters, ${p.param} and ${m[1]}`);
+    if (p.param !== m[1]) throw new EditError(`${owner}: delta ${i} names two parameters, ${p.param} and ${m[1]}`);
     p[m[3] as 'u' | 'v'] = t.data as Float32Array;
     parts.set(i, p);
   }
-  const deltas: RankOneDelta[] = [...parts.keys()].sort((a, b) => a - b).map((i, pos) => {
+  return [...parts.keys()].sort((a, b) => a - b).map((i, pos) => {
     const p = parts.get(i)!;
-    if (i !== pos) throw new EditError(`edit ${editId}: delta ${pos} is missing (found delta ${i})`);
-    if (!p.u || !p.v) throw new EditError(`edit ${editId}: delta ${i} (${p.param}) lacks its ${p.u ? 'v' : 'u'} factor`);
+    if (i !== pos) throw new EditError(`${owner}: delta ${pos} is missing (found delta ${i})`);
+    if (!p.u || !p.v) throw new EditError(`${owner}: delta ${i} (${p.param}) lacks its ${p.u ? 'v' : 'u'} factor`);
     return { param: p.param, u: p.u, v: p.v };
   });
+}
+
+/** Read an edit's deltas back from the store, checking every factor is there. */
+export function loadEdit(store: ProjectStore, editId: number): ModelEdit & { id: number; modelId: number } {
+  const record = store.edits.get(editId);
+  const deltas = deltasFromFactors(`edit ${editId} ("${record.name}")`, store.edits.deltas(editId));
   return { id: record.id, modelId: record.modelId, name: record.name, spec: record.spec, deltas };
 }
 
@@ -69,6 +77,16 @@ export function saveEdit(store: ProjectStore, input: { baseModelId: number; conf
     config: (base.config ?? toHfConfig(input.config)) as Json,
   });
   return { edit, model };
+}
+
+/**
+ * A project model's config. Models are stored with their Hugging Face config.json keys; projects
+ * written by the first app builds hold the engine's own (camelCase) config, read here as well.
+ */
+export function recordConfig(record: ModelRecord): ModelConfig {
+  const raw = (record.config ?? {}) as Record<string, unknown>;
+  if ('nLayer' in raw && !('n_layer' in raw)) return parseHfConfig(toHfConfig(raw as unknown as ModelConfig), `model ${record.id} ("${record.name}") config`);
+  return parseHfConfig(raw, `model ${record.id} ("${record.name}") config`);
 }
 
 /**

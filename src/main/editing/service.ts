@@ -45,6 +45,8 @@ export interface RomeServiceResult {
   layer: number;
   /** MLP trace (always when layer was 'auto') and residual trace (when asked). */
   traces: { mlp?: CausalTrace; resid?: CausalTrace };
+  /** The edited prompt's tokens (the traces' positions). */
+  tokens: string[];
   moment: KeyMoment;
 }
 
@@ -88,7 +90,7 @@ export async function romeService(m: EvalModel, input: RomeServiceInput, getMome
   try {
     const metrics = await romeMetrics(m, { ...m, model: edited.model }, { prompt: input.prompt, target: input.target, paraphrases: input.paraphrases, neighbourhood: input.neighbourhood });
     report(1, 'Done');
-    return { edit, details, metrics, layer, traces, moment };
+    return { edit, details, metrics, layer, traces, tokens: m.tokenizer.tokenStrings(row.ids), moment };
   } finally {
     edited.dispose();
   }

@@ -14,8 +14,9 @@ import {
   PROMPT_SIDES,
 } from './analysisKinds';
 import type { CircuitDetail, CircuitDiffView, CircuitDiscoveryOutcome, CircuitEvaluationOutcome } from './circuitTypes';
-import type { CircuitEntry, DatasetEntry, DatasetImportResult, DatasetItemsPage, ProjectOverview, RunDetail, RunEntry, RunOutcome, TaskInfo } from './projectTypes';
-import { integer, jsonObject, number, object, oneOf, optional, string, type AnySchema, type Infer, type ObjectSchema } from './schema';
+import type { HeadEditOutcome, ModelComparison, RomeOutcome } from './editTypes';
+import type { CircuitEntry, DatasetEntry, ModelEntry, DatasetImportResult, DatasetItemsPage, ProjectOverview, RunDetail, RunEntry, RunOutcome, TaskInfo } from './projectTypes';
+import { array, boolean, integer, jsonObject, number, object, oneOf, optional, string, type AnySchema, type Infer, type ObjectSchema } from './schema';
 import type {
   AppInfo,
   EchoResult,
@@ -251,6 +252,66 @@ export const operations = {
     summary: 'Faithfulness, completeness and minimality of a saved circuit on a dataset (a job).',
     params: object({ circuitId: id, datasetId: id, version: optional(integer({ min: 1, max: 1_000_000 })) }),
     result: returns<CircuitEvaluationOutcome>(),
+  },
+  'model.select': {
+    kind: 'job',
+    summary: 'Load a project model (edited ones are exported to a cached folder first); every analysis and job then runs on it.',
+    params: object({ modelId: id }),
+    result: returns<{ model: ModelEntry }>(),
+  },
+  'edit.rome': {
+    kind: 'job',
+    summary: 'A ROME edit of the loaded model (a job): the edit and the edited model are saved in the project.',
+    params: object({
+      prompt: string({ min: 1, max: 2000 }),
+      subject: string({ min: 1, max: 200 }),
+      target: string({ min: 1, max: 200 }),
+      /** Absent: the layer causal tracing picks. */
+      layer: optional(integer({ min: 0, max: 1000 })),
+      /** Edit the subject's last occurrence in the prompt (default: its first). */
+      last: optional(boolean()),
+      contexts: optional(integer({ min: 0, max: 16 })),
+      steps: optional(integer({ min: 1, max: 500 })),
+      lr: optional(number({ min: 1e-6, max: 100 })),
+      weightDecay: optional(number({ min: 0, max: 100 })),
+      paraphrases: optional(array(string({ min: 1, max: 2000 }), { max: 50 })),
+      neighbourhood: optional(array(string({ min: 1, max: 2000 }), { max: 200 })),
+      name: optional(name),
+    }),
+    result: returns<RomeOutcome>(),
+  },
+  'edit.head': {
+    kind: 'job',
+    summary: 'A rank-1 edit of one head\'s OV (what it moves) or QK (where it attends) circuit; saved like a ROME edit.',
+    params: object({
+      kind: oneOf(['ov', 'qk'] as const),
+      layer: integer({ min: 0, max: 1000 }),
+      head: integer({ min: 0, max: 1000 }),
+      prompt: string({ min: 1, max: 2000 }),
+      source: optional(string({ min: 1, max: 200 })),
+      plus: optional(string({ min: 1, max: 200 })),
+      minus: optional(string({ min: 1, max: 200 })),
+      key: optional(string({ min: 1, max: 200 })),
+      scoreChange: optional(number({ min: -1000, max: 1000 })),
+      name: optional(name),
+    }),
+    result: returns<HeadEditOutcome>(),
+  },
+  'edit.compare': {
+    kind: 'job',
+    summary: 'Prompts on several project models side by side (prediction and logit), and their per-task scores on a dataset.',
+    params: object({
+      modelIds: array(id, { min: 1, max: 8 }),
+      prompts: array(string({ min: 1, max: 2000 }), { max: 100 }),
+      datasetId: optional(id),
+    }),
+    result: returns<ModelComparison>(),
+  },
+  'edit.export': {
+    kind: 'job',
+    summary: 'Write a project model (edits applied) as a Hugging Face safetensors folder the loader reads.',
+    params: object({ modelId: id, path }),
+    result: returns<{ path: string }>(),
   },
   echo: {
     kind: 'call',

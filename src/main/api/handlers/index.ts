@@ -5,6 +5,7 @@ import type { HandlerTable } from './context';
 import { datasetGenerate, datasetImport, datasetItems, datasetRemove, datasetTasks } from './datasets';
 import { echo, sleep } from './diagnostics';
 import { circuitDiscover, circuitEvaluate } from './discovery';
+import { editCompare, editExport, editHead, editRome, modelSelect } from './editing';
 import { modelInfo, modelPredict } from './model';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
 import { analysisRun, runGet, runList, runRemove } from './runs';
@@ -38,6 +39,11 @@ export const handlers: HandlerTable = {
   'circuit.diff': circuitDiff,
   'circuit.discover': circuitDiscover,
   'circuit.evaluate': circuitEvaluate,
+  'model.select': modelSelect,
+  'edit.rome': editRome,
+  'edit.head': editHead,
+  'edit.compare': editCompare,
+  'edit.export': editExport,
   echo,
   sleep,
 };

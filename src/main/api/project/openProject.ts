@@ -14,8 +14,8 @@ export class OpenProject {
   constructor(
     readonly store: ProjectStore,
     registry: JobRegistry,
-    /** Content hash of the model the workbench has loaded (marks it in the overview). */
-    readonly loadedModelHash: string | null,
+    /** Content hash of the model the workbench has loaded (marks it in the overview; model.select changes it). */
+    public loadedModelHash: string | null,
   ) {
     this.runner = new JobRunner({ store, registry });
   }

@@ -20,6 +20,7 @@ export interface LoadedModelRecord {
   name: string;
   dir: string;
   contentHash: string;
+  /** Hugging Face config.json keys, as the CLI stores them too. */
   config: Record<string, unknown>;
 }
 
@@ -97,6 +98,12 @@ export class ProjectManager implements ProjectService {
 
   async exportJson(path: string, report: (done: number, total: number) => void, signal: AbortSignal): Promise<{ path: string; bytes: number }> {
     return exportProjectBundle(this.requireOpen().store, path, report, signal);
+  }
+
+  /** The workbench loaded another model: register it in projects opened from now on, mark it in the open one. */
+  useModel(model: LoadedModelRecord): void {
+    this.options.model = model;
+    if (this.open_) this.open_.loadedModelHash = model.contentHash;
   }
 
   async close(): Promise<void> {

@@ -8,12 +8,16 @@ import type { KeyMoment } from './keys';
 
 export const MOMENT_RUN_KIND = 'rome-covariance';
 
+/** Runs whose results may hold a key moment: cached ones, and ROME jobs that computed theirs. */
+const MOMENT_SOURCES = [MOMENT_RUN_KIND, 'edit-rome'];
+
 export function findCachedMoment(store: ProjectStore, modelHash: string, layer: number): KeyMoment | undefined {
-  for (const run of store.runs.list({ kind: MOMENT_RUN_KIND, status: 'done' })) {
+  const runs = MOMENT_SOURCES.flatMap((kind) => store.runs.list({ kind, status: 'done' }));
+  for (const run of runs) {
     if (run.modelHash !== modelHash) continue;
     for (const meta of store.results.listForRun(run.id)) {
-      const s = meta.summary as { layer?: number; count?: number } | null;
-      if (s?.layer !== layer) continue;
+      const s = meta.summary as { kind?: string; layer?: number; count?: number } | null;
+      if (s?.kind !== MOMENT_RUN_KIND || s.layer !== layer) continue;
       const t = store.results.tensor(meta.id, 'C');
       return { layer, c: Float64Array.from(t.data), size: t.shape[0], count: s.count ?? 0 };
     }

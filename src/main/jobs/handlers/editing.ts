@@ -34,7 +34,7 @@ export async function romeJob(params: RomeJobParams, ctx: JobContext): Promise<J
     const outputs: ResultInput[] = [
       {
         name: 'edit',
-        summary: json({ kind: EDITING_JOB_KINDS.rome, name: result.edit.name, spec: result.edit.spec, layer: result.layer, metrics: result.metrics, traces: result.traces }),
+        summary: json({ kind: EDITING_JOB_KINDS.rome, name: result.edit.name, spec: result.edit.spec, layer: result.layer, metrics: result.metrics, traces: result.traces, tokens: result.tokens }),
         tensors: factorTensors(result.edit),
       },
     ];

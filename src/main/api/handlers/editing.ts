@@ -1,0 +1,149 @@
+/**
+ * Model editing from the workbench: ROME and head edits as jobs on the loaded model (each saved
+ * as a project edit plus the edited model it makes), switching the loaded model, comparing
+ * models side by side, and exporting a model with its edits applied.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { ApiError } from '../../../shared/api/errors';
+import type { CausalTraceView, RomeMetricsView } from '../../../shared/api/editTypes';
+import { asEvalModel, compareEvaluations, predictionTable, type NamedModel, type RomeMetrics } from '../../editing/compare';
+import type { CausalTrace } from '../../editing/causalTrace';
+import type { ModelEdit } from '../../editing/delta';
+import { exportProjectModel } from '../../editing/materialise';
+import { deltasFromFactors, recordConfig, saveEdit } from '../../editing/projectEdits';
+import { openProjectModel, type OpenedProjectModel } from '../../editing/projectModel';
+import { EDITING_JOB_KINDS, type HeadJobParams, type RomeJobParams } from '../../jobs/handlers/editing';
+import type { RunRecord } from '../../store';
+import { runJobToEnd } from '../jobs';
+import type { OpenProject } from '../project/openProject';
+import { editEntry, modelEntry, runEntry } from '../project/views';
+import type { Handler, HandlerContext } from './context';
+import { found, requireModelDir, requireProject } from './require';
+import { datasetForJob } from './runs';
+
+const PROGRESS_UNITS = 1000;
+
+/** The project's record of the loaded model: edits are made on it and saved against it. */
+function loadedModel(project: OpenProject): { id: number; hash: string } {
+  const id = project.loadedModelId();
+  if (id === null || project.loadedModelHash === null) throw new ApiError('not_available', 'The loaded model is not registered in this project, so an edit of it cannot be saved here.');
+  return { id, hash: project.loadedModelHash };
+}
+
+/** Run an editing job on the loaded model and save its edit and edited model. */
+async function runEditJob(kind: string, jobParams: object, ctx: HandlerContext): Promise<{ project: OpenProject; record: RunRecord; summary: Record<string, unknown>; saved: ReturnType<typeof saveEdit> }> {
+  const project = requireProject(ctx.services);
+  const base = loadedModel(project);
+  const { store } = project;
+  const record = await runJobToEnd(project, kind, jobParams, { signal: ctx.signal, progress: ctx.progress, modelHash: base.hash, backend: ctx.services.backend()?.name });
+  const result = store.results.listForRun(record.id).find((r) => r.name === 'edit');
+  if (!result) throw new ApiError('failed', `The editing run ${record.id} finished without an edit.`);
+  const summary = (result.summary ?? {}) as Record<string, unknown>;
+  const edit: ModelEdit = {
+    name: String(summary.name),
+    spec: (summary.spec ?? {}) as ModelEdit['spec'],
+    deltas: deltasFromFactors(`run ${record.id}`, store.results.get(result.id).tensors),
+  };
+  const config = recordConfig(store.models.get(base.id));
+  const saved = saveEdit(store, { baseModelId: base.id, config, edit, runId: record.id });
+  return { project, record, summary, saved };
+}
+
+function metricsView(m: RomeMetrics): RomeMetricsView {
+  const fraction = (x: number | null): number | null => (x === null || Number.isNaN(x) ? null : x);
+  return { ...m, paraphrase: fraction(m.paraphrase), specificity: fraction(m.specificity) };
+}
+
+function traceView(trace: CausalTrace | undefined, tokens: string[] | undefined): CausalTraceView | null {
+  if (!trace || !tokens) return null;
+  return { tokens, probs: trace.probs, cleanProb: trace.cleanProb, corruptedProb: trace.corruptedProb, subjectPositions: trace.subjectPositions };
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+export const editRome: Handler<'edit.rome'> = async (params, ctx) => {
+  const jobParams: RomeJobParams = {
+    modelDir: requireModelDir(ctx.services),
+    prompt: params.prompt,
+    subject: params.subject,
+    target: params.target,
+    layer: params.layer ?? 'auto',
+    occurrence: params.last ? 'last' : 'first',
+    ...defined({ contexts: params.contexts, paraphrases: params.paraphrases, neighbourhood: params.neighbourhood, name: params.name }),
+    rome: defined({ steps: params.steps, lr: params.lr, weightDecay: params.weightDecay }),
+  };
+  const { project, record, summary, saved } = await runEditJob(EDITING_JOB_KINDS.rome, jobParams, ctx);
+  const traces = (summary.traces ?? {}) as { mlp?: CausalTrace };
+  return {
+    run: runEntry(record),
+    edit: editEntry(saved.edit),
+    model: modelEntry(saved.model, project.loadedModelHash),
+    layer: Number(summary.layer),
+    metrics: metricsView(summary.metrics as RomeMetrics),
+    trace: traceView(traces.mlp, summary.tokens as string[] | undefined),
+  };
+};
+
+export const editHead: Handler<'edit.head'> = async (params, ctx) => {
+  const jobParams: HeadJobParams = { modelDir: requireModelDir(ctx.services), ...params };
+  const { project, record, summary, saved } = await runEditJob(EDITING_JOB_KINDS.head, jobParams, ctx);
+  return {
+    run: runEntry(record),
+    edit: editEntry(saved.edit),
+    model: modelEntry(saved.model, project.loadedModelHash),
+    projection: (summary.projection ?? null) as { before: number; after: number } | null,
+  };
+};
+
+export const modelSelect: Handler<'model.select'> = async ({ modelId }, { services, signal, progress }) => {
+  const project = requireProject(services);
+  const selection = services.modelSelection();
+  if (!selection) throw new ApiError('not_available', 'This workbench cannot switch models.');
+  found('model', modelId, () => project.store.models.get(modelId));
+  await selection.select(modelId, (f, message) => progress({ done: Math.round(f * PROGRESS_UNITS), total: PROGRESS_UNITS, message }), signal);
+  return { model: modelEntry(project.store.models.get(modelId), project.loadedModelHash) };
+};
+
+export const editCompare: Handler<'edit.compare'> = async ({ modelIds, prompts, datasetId }, { services, signal, progress }) => {
+  const project = requireProject(services);
+  const { store } = project;
+  const items = datasetId === undefined ? [] : datasetForJob(project, datasetId).items;
+  if (prompts.length === 0 && items.length === 0) throw new ApiError('failed', 'Give prompts, a dataset, or both to compare the models on.');
+  const opened: OpenedProjectModel[] = [];
+  try {
+    const models: NamedModel[] = [];
+    for (const [i, id] of modelIds.entries()) {
+      const record = found('model', id, () => store.models.get(id));
+      progress({ done: i, total: modelIds.length * 2, message: `Loading ${record.name}` });
+      const m = await openProjectModel(store, id);
+      opened.push(m);
+      models.push(asEvalModel(m.session.model, m.session.tokenizer, `${record.name} (#${id})`));
+      if (signal.aborted) throw new ApiError('cancelled', 'edit.compare was cancelled');
+    }
+    progress({ done: modelIds.length, total: modelIds.length * 2, message: 'Predicting' });
+    const rows = await predictionTable(models, prompts, { signal });
+    const reports = items.length > 0 ? await compareEvaluations(models, items, { signal }) : [];
+    progress({ done: modelIds.length * 2, total: modelIds.length * 2, message: 'Done' });
+    return {
+      predictions: rows.map(({ input, model, prediction, logit, prob }) => ({ input, model, prediction, logit, prob })),
+      evaluations: reports.map((r, i) => ({
+        model: r.model,
+        modelId: modelIds[i],
+        tasks: Object.entries(r.report.tasks).map(([task, s]) => ({ task, n: s.n, accuracy: s.accuracy, meanLogitDiff: s.meanLogitDiff })),
+      })),
+    };
+  } catch (error) {
+    if (signal.aborted) throw new ApiError('cancelled', 'edit.compare was cancelled');
+    throw error;
+  } finally {
+    for (const m of opened) m.dispose();
+  }
+};
+
+export const editExport: Handler<'edit.export'> = async ({ modelId, path }, { services, signal, progress }) => {
+  const project = requireProject(services);
+  const record = found('model', modelId, () => project.store.models.get(modelId));
+  if (existsSync(path) && readdirSync(path).length > 0) throw new ApiError('failed', `${path} already exists and is not empty: choose a new folder for the export.`);
+  await exportProjectModel(project.store, modelId, path, { signal, onProgress: (f) => progress({ done: Math.round(f * PROGRESS_UNITS), total: PROGRESS_UNITS, message: `Writing ${record.name}` }) });
+  return { path };
+};
