@@ -221,6 +221,29 @@ describe('the workbench, as the issue asks', () => {
     await shot('11-exports');
   });
 
+  it('edits the model with ROME, compares the edited model with the base, and loads it', async () => {
+    await page.getByTestId('open-editing').click();
+    await page.getByTestId('rome-run').click();
+    await page.getByTestId('rome-result').waitFor({ timeout: 90_000 });
+    expect(await page.getByTestId('rome-efficacy').textContent()).toMatch(/^(yes|no)$/);
+    // The edited model is a project model of its own; the base stays loaded.
+    await expect.poll(() => page.getByTestId('sidebar-model').count()).toBe(2);
+    expect(await page.getByTestId('sidebar-edit').count()).toBe(1);
+    // Base and edited model, side by side (the edited one was added to the comparison).
+    await page.getByTestId('compare-model').first().check();
+    await page.getByTestId('compare-run').click();
+    await expect.poll(() => page.getByTestId('compare-row').count(), { timeout: 30_000 }).toBe(2);
+    const editedPrediction = (await page.getByTestId('compare-prediction').nth(1).textContent())!.trim();
+    await shot('12-model-editing', true);
+    // Loading the edited model: the Predict view now answers with the edited model's top-1.
+    await page.getByTestId('load-edited').click();
+    await expect.poll(() => page.locator('[data-testid="sidebar-model"]:has(.badge)').textContent(), { timeout: 30_000 }).toContain('+');
+    await page.getByTestId('sidebar-model').first().click();
+    await page.getByTestId('predict-prompt').fill('When Mary and John went to the store, John gave a drink to');
+    await page.getByTestId('predict-run').click();
+    await expect.poll(async () => (await page.getByTestId('prediction-token').first().textContent())?.trim()).toBe(editedPrediction);
+  });
+
   it('logged no errors and no CSP violations', () => {
     expect(problems).toEqual([]);
   });

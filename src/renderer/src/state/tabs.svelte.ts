@@ -1,6 +1,6 @@
 /** The main area's tabs: which views are open and which one is shown. */
 
-export type TabKind = 'predict' | 'diagnostics' | 'dataset' | 'new-dataset' | 'analysis' | 'run' | 'circuit' | 'diff';
+export type TabKind = 'predict' | 'diagnostics' | 'dataset' | 'new-dataset' | 'analysis' | 'run' | 'circuit' | 'diff' | 'edit';
 
 export interface Tab {
   id: string;
@@ -19,6 +19,7 @@ const TITLES: Record<TabKind, string> = {
   run: 'Run',
   circuit: 'Circuit',
   diff: 'Compare circuits',
+  edit: 'Edit model',
 };
 
 export class TabsState {

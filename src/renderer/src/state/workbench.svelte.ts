@@ -1,6 +1,6 @@
 /** The renderer's root state: the API client and the state of each part of the window. */
 import type { ApiClient } from '../../../shared/api/client';
-import { plainMessage } from '../../../shared/api/errors';
+import { isCancelled, plainMessage } from '../../../shared/api/errors';
 import type { AppEvent } from '../../../shared/api/protocol';
 import type { ModelInfo, ProjectSummary } from '../../../shared/api/types';
 import type { ModelShape } from '../circuit/modelGraph';
@@ -8,6 +8,7 @@ import { emptyGraph } from '../circuit/graph';
 import { AnalysisLauncher } from './analysis.svelte';
 import { CircuitEditor } from './circuitEditor.svelte';
 import { DatasetBrowser, NewDatasetForm } from './datasets.svelte';
+import { ModelEditing } from './editing.svelte';
 import { InspectorData } from './inspector.svelte';
 import { JobsState } from './jobs.svelte';
 import { PredictState } from './predict.svelte';
@@ -26,6 +27,7 @@ export class Workbench {
   readonly launcher: AnalysisLauncher;
   readonly newDataset: NewDatasetForm;
   readonly inspector: InspectorData;
+  readonly editing: ModelEditing;
   model = $state.raw<ModelInfo | null>(null);
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
@@ -53,6 +55,7 @@ export class Workbench {
     this.launcher = new AnalysisLauncher(this.jobs);
     this.newDataset = new NewDatasetForm(client);
     this.inspector = new InspectorData(client);
+    this.editing = new ModelEditing(this.jobs);
     this.jobs.onSettled = () => void this.refreshProject();
     this.tabs.open('predict');
     client.onEvent((event) => this.#onEvent(event));
@@ -100,6 +103,22 @@ export class Workbench {
       this.#editors.set(id, editor);
     }
     return editor;
+  }
+
+  /** Load a project model (edited or not): every later prediction, analysis and job runs on it. */
+  async selectModel(id: number, name: string): Promise<void> {
+    try {
+      await this.jobs.run('model.select', { modelId: id }, `Load ${name}`);
+      this.model = await this.client.call('model.info', {});
+      await this.refreshProject();
+    } catch (error) {
+      if (!isCancelled(error)) this.error = plainMessage(error);
+    }
+  }
+
+  openEditing(): void {
+    this.editing.seedComparison(this.projectState.overview?.models.find((m) => m.loaded)?.id);
+    this.tabs.open('edit');
   }
 
   openDataset(id: number, name: string): void {
