@@ -30,3 +30,14 @@ export const DISCOVERY_LABELS: Record<DiscoveryMethod, string> = {
   'eap-ig': 'EAP-IG',
   'path-patching': 'Path patching',
 };
+
+/** Labels of the other job kinds a project's runs list holds (circuit tools and edits). */
+export const JOB_KIND_LABELS: Record<string, string> = {
+  'circuit.acdc': 'ACDC',
+  'circuit.attribution': 'Edge attribution',
+  'circuit-eval': 'Circuit evaluation',
+  'path-patching': 'Path patching',
+  'edit-rome': 'ROME edit',
+  'edit-head': 'Head edit',
+  'rome-covariance': 'Key second moment',
+};
