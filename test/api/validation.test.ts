@@ -68,8 +68,9 @@ describe('API validation, generated for every operation', () => {
         it(`rejects ${c.label} with an error naming ${c.path}`, async () => {
           const error = await rejection(router.invoke(op, c.params));
           expect(error.code).toBe('invalid_request');
-          expect(error.path).toBe(c.path);
-          expect(error.message.startsWith(`${op}: ${c.path} `)).toBe(true);
+          // A bad list item is named by its index (params.prompts[0]).
+          expect(error.path === c.path || error.path?.startsWith(`${c.path}[`), `${error.path}`).toBe(true);
+          expect(error.message.startsWith(`${op}: ${error.path} `)).toBe(true);
         });
       }
 
