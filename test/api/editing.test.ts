@@ -71,6 +71,18 @@ describe('editing through the API', () => {
     expect(table.predictions[0].model).toMatch(/default-model/);
     expect(table.evaluations.map((e) => e.modelId)).toEqual([baseId, editedId]);
     for (const e of table.evaluations) expect(e.tasks.map((t) => t.task)).toEqual(['ioi']);
+    // The circuits of the two models on the dataset, by edge name: disjoint parts of two top-10 sets.
+    const withCircuits = await router.invoke('edit.compare', { modelIds: [baseId, editedId], prompts: [], datasetId: dataset.id, circuitTopN: 10 });
+    const [diff] = withCircuits.circuits;
+    expect(diff.modelId).toBe(editedId);
+    const first = new Set([...diff.both, ...diff.onlyFirst]);
+    const second = new Set([...diff.both, ...diff.onlyThis]);
+    expect(first.size).toBe(diff.both.length + diff.onlyFirst.length);
+    expect(first.size).toBeGreaterThan(0);
+    expect(first.size).toBeLessThanOrEqual(10);
+    expect(second.size).toBeLessThanOrEqual(10);
+    expect(diff.onlyThis.some((e) => first.has(e))).toBe(false);
+    await expect(router.invoke('edit.compare', { modelIds: [baseId], prompts: [], datasetId: dataset.id, circuitTopN: 10 })).rejects.toThrow(/needs a dataset and at least two models/);
     // Independent check of the base row: a direct forward pass of the bundled model.
     const session = await openModel(join(import.meta.dirname, '../../resources/default-model'));
     try {

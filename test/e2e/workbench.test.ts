@@ -234,6 +234,12 @@ describe('the workbench, as the issue asks', () => {
     await page.getByTestId('compare-run').click();
     await expect.poll(() => page.getByTestId('compare-row').count(), { timeout: 30_000 }).toBe(2);
     const editedPrediction = (await page.getByTestId('compare-prediction').nth(1).textContent())!.trim();
+    // With a dataset: per-task scores of both, and the edited model's circuit against the base's.
+    await page.getByTestId('compare-dataset').selectOption({ index: 1 });
+    await page.getByTestId('compare-circuit-topn').fill('8');
+    await page.getByTestId('compare-run').click();
+    await page.getByTestId('compare-circuit').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('compare-scores').locator('tbody tr').count()).toBe(2);
     await shot('12-model-editing', true);
     // Loading the edited model: the Predict view now answers with the edited model's top-1.
     await page.getByTestId('load-edited').click();

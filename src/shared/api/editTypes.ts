@@ -56,9 +56,22 @@ export interface ModelTaskScore {
   meanLogitDiff: number;
 }
 
+/** The top-N EAP-IG circuit of a model against the first model's, on the same dataset, by edge name. */
+export interface ModelCircuitDiff {
+  model: string;
+  modelId: number;
+  topN: number;
+  both: string[];
+  onlyFirst: string[];
+  onlyThis: string[];
+  faithfulness: { first: number; this: number };
+}
+
 export interface ModelComparison {
   /** The outline's table: Input | Model | Prediction | Logit, each prompt on every model. */
   predictions: PredictionRowView[];
   /** Per model, per task accuracy and logit difference on the dataset (empty without one). */
   evaluations: { model: string; modelId: number; tasks: ModelTaskScore[] }[];
+  /** With circuitTopN and a dataset: each later model's circuit against the first model's. */
+  circuits: ModelCircuitDiff[];
 }

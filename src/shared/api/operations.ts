@@ -304,6 +304,8 @@ export const operations = {
       modelIds: array(id, { min: 1, max: 8 }),
       prompts: array(string({ min: 1, max: 2000 }), { max: 100 }),
       datasetId: optional(id),
+      /** With a dataset: also diff each later model's top-N EAP-IG circuit against the first's. */
+      circuitTopN: optional(integer({ min: 1, max: 100_000 })),
     }),
     result: returns<ModelComparison>(),
   },

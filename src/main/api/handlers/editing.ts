@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { ApiError } from '../../../shared/api/errors';
-import type { CausalTraceView, RomeMetricsView } from '../../../shared/api/editTypes';
-import { asEvalModel, compareEvaluations, predictionTable, type NamedModel, type RomeMetrics } from '../../editing/compare';
+import type { CausalTraceView, ModelCircuitDiff, RomeMetricsView } from '../../../shared/api/editTypes';
+import { asEvalModel, circuitDiff, compareEvaluations, predictionTable, type NamedModel, type RomeMetrics } from '../../editing/compare';
 import type { CausalTrace } from '../../editing/causalTrace';
 import type { ModelEdit } from '../../editing/delta';
 import { exportProjectModel } from '../../editing/materialise';
@@ -104,11 +104,12 @@ export const modelSelect: Handler<'model.select'> = async ({ modelId }, { servic
   return { model: modelEntry(project.store.models.get(modelId), project.loadedModelHash) };
 };
 
-export const editCompare: Handler<'edit.compare'> = async ({ modelIds, prompts, datasetId }, { services, signal, progress }) => {
+export const editCompare: Handler<'edit.compare'> = async ({ modelIds, prompts, datasetId, circuitTopN }, { services, signal, progress }) => {
   const project = requireProject(services);
   const { store } = project;
   const items = datasetId === undefined ? [] : datasetForJob(project, datasetId).items;
   if (prompts.length === 0 && items.length === 0) throw new ApiError('failed', 'Give prompts, a dataset, or both to compare the models on.');
+  if (circuitTopN !== undefined && (items.length === 0 || modelIds.length < 2)) throw new ApiError('failed', 'A circuit diff needs a dataset and at least two models.');
   const opened: OpenedProjectModel[] = [];
   try {
     const models: NamedModel[] = [];
@@ -123,6 +124,15 @@ export const editCompare: Handler<'edit.compare'> = async ({ modelIds, prompts, 
     progress({ done: modelIds.length, total: modelIds.length * 2, message: 'Predicting' });
     const rows = await predictionTable(models, prompts, { signal });
     const reports = items.length > 0 ? await compareEvaluations(models, items, { signal }) : [];
+    const circuits: ModelCircuitDiff[] = [];
+    if (circuitTopN !== undefined) {
+      for (const [i, m] of models.entries()) {
+        if (i === 0) continue;
+        progress({ done: modelIds.length + i, total: modelIds.length * 2, message: `Circuit diff: ${m.label}` });
+        const d = await circuitDiff(models[0], m, items, { topN: circuitTopN, signal });
+        circuits.push({ model: m.label, modelId: modelIds[i], topN: d.topN, both: d.both, onlyFirst: d.onlyBase, onlyThis: d.onlyEdited, faithfulness: { first: d.faithfulness.base, this: d.faithfulness.edited } });
+      }
+    }
     progress({ done: modelIds.length * 2, total: modelIds.length * 2, message: 'Done' });
     return {
       predictions: rows.map(({ input, model, prediction, logit, prob }) => ({ input, model, prediction, logit, prob })),
@@ -131,6 +141,7 @@ export const editCompare: Handler<'edit.compare'> = async ({ modelIds, prompts, 
         modelId: modelIds[i],
         tasks: Object.entries(r.report.tasks).map(([task, s]) => ({ task, n: s.n, accuracy: s.accuracy, meanLogitDiff: s.meanLogitDiff })),
       })),
+      circuits,
     };
   } catch (error) {
     if (signal.aborted) throw new ApiError('cancelled', 'edit.compare was cancelled');

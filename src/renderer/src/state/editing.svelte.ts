@@ -52,6 +52,8 @@ export class ModelEditing {
   compareIds = $state<number[]>([]);
   comparePrompts = $state('When Mary and John went to the store, John gave a drink to');
   compareDatasetId = $state<number | null>(null);
+  /** Also diff the models' top-N EAP-IG circuits on the dataset (0: no). */
+  circuitTopN = $state(0);
   comparison = $state.raw<ModelComparison | null>(null);
 
   busy = $state(false);
@@ -107,7 +109,12 @@ export class ModelEditing {
     await this.#job(async () => {
       this.comparison = await this.#jobs.run(
         'edit.compare',
-        { modelIds: this.compareIds, prompts: lines(this.comparePrompts), ...(this.compareDatasetId === null ? {} : { datasetId: this.compareDatasetId }) },
+        {
+          modelIds: this.compareIds,
+          prompts: lines(this.comparePrompts),
+          ...(this.compareDatasetId === null ? {} : { datasetId: this.compareDatasetId }),
+          ...(this.compareDatasetId !== null && this.circuitTopN > 0 && this.compareIds.length > 1 ? { circuitTopN: this.circuitTopN } : {}),
+        },
         `Compare ${this.compareIds.length} models`,
       );
     });
