@@ -122,6 +122,22 @@ describe('editing through the API', () => {
   }, 120_000);
 });
 
+describe('the key second moment', () => {
+  it('is computed by the first ROME edit at a layer and reused (not recomputed) by the next', async () => {
+    const [, other] = generate('ioi', { n: 2, seed: 12, split: 'heldout' });
+    const runs = [];
+    for (const it of [item, other]) {
+      const outcome = await router.invoke('edit.rome', { ...ROME, prompt: it.clean, subject: it.meta!.s, target: it.incorrect, layer: 0 });
+      runs.push(await router.invoke('run.get', { runId: outcome.run.id }));
+    }
+    // The project's first ROME run (layer 0, chosen by tracing) computed and stored it; these reuse it.
+    const romeRuns = (await router.invoke('run.list', {})).runs.filter((r) => r.kind === 'edit-rome').sort((a, b) => a.id - b.id);
+    const first = await router.invoke('run.get', { runId: romeRuns[0].id });
+    expect(first.results.map((r) => r.name)).toEqual(['edit', 'key-moment']);
+    for (const run of runs) expect(run.results.map((r) => r.name)).toEqual(['edit']);
+  }, 120_000);
+});
+
 describe('the edited-model folder cache', () => {
   it('keeps the most recently used folders only, and reuses a folder it has', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cwb-materialise-'));

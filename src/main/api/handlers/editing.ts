@@ -4,6 +4,9 @@
  * models side by side, and exporting a model with its edits applied.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { CausalTraceView, ModelCircuitDiff, RomeMetricsView } from '../../../shared/api/editTypes';
 import { asEvalModel, circuitDiff, compareEvaluations, predictionTable, type NamedModel, type RomeMetrics } from '../../editing/compare';
@@ -12,13 +15,15 @@ import type { ModelEdit } from '../../editing/delta';
 import { exportProjectModel } from '../../editing/materialise';
 import { deltasFromFactors, recordConfig, saveEdit } from '../../editing/projectEdits';
 import { openProjectModel, type OpenedProjectModel } from '../../editing/projectModel';
-import { EDITING_JOB_KINDS, type HeadJobParams, type RomeJobParams } from '../../jobs/handlers/editing';
+import { EDITING_JOB_KINDS, type HeadJobParams, type MomentFile, type RomeJobParams } from '../../jobs/handlers/editing';
+import { findCachedMoment } from '../../editing/rome/momentCache';
+import type { ParamsOf, ResultOf } from '../../../shared/api/operations';
 import type { RunRecord } from '../../store';
 import { runJobToEnd } from '../jobs';
 import type { OpenProject } from '../project/openProject';
 import { editEntry, modelEntry, runEntry } from '../project/views';
 import type { Handler, HandlerContext } from './context';
-import { found, requireModelDir, requireProject } from './require';
+import { found, requireModel, requireModelDir, requireProject } from './require';
 import { datasetForJob } from './runs';
 
 const PROGRESS_UNITS = 1000;
@@ -61,7 +66,36 @@ function traceView(trace: CausalTrace | undefined, tokens: string[] | undefined)
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
+/**
+ * The key second moments the project holds for the loaded model, written to a temporary folder
+ * for the worker (a moment is M x M floats: too big for the run's JSON params). The caller
+ * removes the folder.
+ */
+async function cachedMomentFiles(project: OpenProject, nLayer: number): Promise<{ dir: string; files: MomentFile[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cwb-moments-'));
+  const files: MomentFile[] = [];
+  const hash = project.loadedModelHash;
+  for (let layer = 0; hash !== null && layer < nLayer; layer++) {
+    const m = findCachedMoment(project.store, hash, layer);
+    if (!m) continue;
+    const path = join(dir, `layer-${layer}.f32`);
+    const data = Float32Array.from(m.c); // [M * M]
+    await writeFile(path, new Uint8Array(data.buffer));
+    files.push({ path, layer, size: m.size, count: m.count });
+  }
+  return { dir, files };
+}
+
 export const editRome: Handler<'edit.rome'> = async (params, ctx) => {
+  const moments = await cachedMomentFiles(requireProject(ctx.services), requireModel(ctx.services).config.nLayer);
+  try {
+    return await romeOnLoadedModel(params, moments.files, ctx);
+  } finally {
+    await rm(moments.dir, { recursive: true, force: true });
+  }
+};
+
+async function romeOnLoadedModel(params: ParamsOf<'edit.rome'>, momentFiles: MomentFile[], ctx: HandlerContext): Promise<ResultOf<'edit.rome'>> {
   const jobParams: RomeJobParams = {
     modelDir: requireModelDir(ctx.services),
     prompt: params.prompt,
@@ -71,6 +105,7 @@ export const editRome: Handler<'edit.rome'> = async (params, ctx) => {
     occurrence: params.last ? 'last' : 'first',
     ...defined({ contexts: params.contexts, paraphrases: params.paraphrases, neighbourhood: params.neighbourhood, name: params.name }),
     rome: defined({ steps: params.steps, lr: params.lr, weightDecay: params.weightDecay }),
+    ...(momentFiles.length > 0 ? { momentFiles } : {}),
   };
   const { project, record, summary, saved } = await runEditJob(EDITING_JOB_KINDS.rome, jobParams, ctx);
   const traces = (summary.traces ?? {}) as { mlp?: CausalTrace };
@@ -82,7 +117,7 @@ export const editRome: Handler<'edit.rome'> = async (params, ctx) => {
     metrics: metricsView(summary.metrics as RomeMetrics),
     trace: traceView(traces.mlp, summary.tokens as string[] | undefined),
   };
-};
+}
 
 export const editHead: Handler<'edit.head'> = async (params, ctx) => {
   const jobParams: HeadJobParams = { modelDir: requireModelDir(ctx.services), ...params };

@@ -5,6 +5,7 @@
  * caller can turn the result into a project edit and an edited model. The ROME job also returns
  * the key second moment it computed (tensor "C"), unless one was passed in.
  */
+import { readFile } from 'node:fs/promises';
 import type { Json } from '../../store';
 import type { ResultInput } from '../../store/repos/results';
 import { factorTensors } from '../../editing/projectEdits';
@@ -15,10 +16,27 @@ import { closeJobModel, openJobModel } from './jobModel';
 
 export const EDITING_JOB_KINDS = { rome: 'edit-rome', head: 'edit-head' } as const;
 
+/** A cached key second moment the caller wrote to a file: `size * size` little-endian float32, row-major. */
+export interface MomentFile {
+  path: string;
+  layer: number;
+  size: number;
+  count: number;
+}
+
 export interface RomeJobParams extends RomeServiceInput {
   modelDir: string;
   /** A cached second moment [M * M] for `layer` (row-major), when the project has one. */
   moment?: { layer: number; size: number; count: number; c: number[] };
+  /** Cached moments as files (kept out of the run's params, which the store keeps as JSON). */
+  momentFiles?: MomentFile[];
+}
+
+async function readMomentFile(f: MomentFile): Promise<KeyMoment> {
+  const bytes = await readFile(f.path);
+  if (bytes.byteLength !== f.size * f.size * 4) throw new Error(`${f.path}: ${bytes.byteLength} bytes, expected ${f.size * f.size * 4} for a ${f.size} x ${f.size} float32 moment`);
+  const c = new Float32Array(bytes.buffer, bytes.byteOffset, f.size * f.size); // [M * M]
+  return { layer: f.layer, size: f.size, count: f.count, c: Float64Array.from(c) };
 }
 
 const json = (x: unknown): Json => JSON.parse(JSON.stringify(x)) as Json;
@@ -26,8 +44,14 @@ const json = (x: unknown): Json => JSON.parse(JSON.stringify(x)) as Json;
 export async function romeJob(params: RomeJobParams, ctx: JobContext): Promise<JobOutput> {
   const session = await openJobModel(params.modelDir, ctx);
   try {
-    const given: KeyMoment | undefined = params.moment ? { layer: params.moment.layer, size: params.moment.size, count: params.moment.count, c: Float64Array.from(params.moment.c) } : undefined;
-    const result = await romeService(session, params, async (layer) => (given?.layer === layer ? given : undefined), {
+    let given: KeyMoment | undefined = params.moment ? { layer: params.moment.layer, size: params.moment.size, count: params.moment.count, c: Float64Array.from(params.moment.c) } : undefined;
+    const lookup = async (layer: number): Promise<KeyMoment | undefined> => {
+      if (given?.layer === layer) return given;
+      const file = params.momentFiles?.find((f) => f.layer === layer);
+      if (file) given = await readMomentFile(file);
+      return file ? given : undefined;
+    };
+    const result = await romeService(session, params, lookup, {
       signal: ctx.signal,
       onProgress: (f, message) => ctx.progress(0.1 + 0.9 * f, message),
     });
