@@ -122,6 +122,20 @@ describe('editing through the API', () => {
   }, 120_000);
 });
 
+describe('head edits through the API', () => {
+  it("an OV edit reflects the head's output along plus - minus, and is saved as an edited model", async () => {
+    const before = (await router.invoke('project.current', {})).models.length;
+    const outcome = await router.invoke('edit.head', { kind: 'ov', layer: 2, head: 3, prompt: item.clean, source: item.meta!.io, plus: item.meta!.io, minus: S });
+    expect(outcome.projection).not.toBeNull();
+    expect(Math.abs(outcome.projection!.before)).toBeGreaterThan(1e-3);
+    expect(outcome.projection!.after).toBeCloseTo(-outcome.projection!.before, 3);
+    expect((await router.invoke('project.current', {})).models.length).toBe(before + 1);
+    // A QK edit with a word the prompt lacks is refused, naming the word; nothing is saved.
+    await expect(router.invoke('edit.head', { kind: 'qk', layer: 0, head: 0, prompt: item.clean, key: 'zebra', scoreChange: 5 })).rejects.toThrow(/zebra/);
+    expect((await router.invoke('project.current', {})).models.length).toBe(before + 1);
+  }, 60_000);
+});
+
 describe('the key second moment', () => {
   it('is computed by the first ROME edit at a layer and reused (not recomputed) by the next', async () => {
     const [, other] = generate('ioi', { n: 2, seed: 12, split: 'heldout' });
