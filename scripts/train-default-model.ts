@@ -10,7 +10,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTemplateIds, defaultTokenizerJson, defaultVocabulary, generate, TASK_NAMES, templateIds } from '../src/main/datasets';
+import { defaultTokenizerJson, defaultVocabulary, generate, optInTemplateIds, TASK_NAMES } from '../src/main/datasets';
 import { initBackend } from '../src/main/engine/backend';
 import { HookedGPT2 } from '../src/main/engine/model';
 import type { ModelConfig } from '../src/main/engine/config';
@@ -47,8 +47,7 @@ async function evaluateAll(model: HookedGPT2, tokenizer: Tokenizer, config: Mode
 async function evaluateOptIn(model: HookedGPT2, tokenizer: Tokenizer, config: ModelConfig): Promise<OptInResult[]> {
   const results: OptInResult[] = [];
   for (const task of TASK_NAMES) {
-    const defaults = new Set(defaultTemplateIds(task));
-    const templates = templateIds(task).filter((t) => !defaults.has(t));
+    const templates = optInTemplateIds(task);
     if (templates.length === 0) continue;
     const corruption = EVAL_CORRUPTIONS[task][0];
     const items = generate(task, { ...DEFAULT_EVAL, corruption, templates });

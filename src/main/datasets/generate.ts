@@ -38,6 +38,11 @@ export function defaultTemplateIds(task: TaskName): string[] {
   return generatorFor(task).templates.filter((t) => !t.optIn).map((t) => t.id);
 }
 
+/** The templates a task draws only when named. */
+export function optInTemplateIds(task: TaskName): string[] {
+  return generatorFor(task).templates.filter((t) => t.optIn).map((t) => t.id);
+}
+
 function generatorFor(task: string): TaskGenerator {
   if (!(TASK_NAMES as readonly string[]).includes(task)) {
     throw new Error(`unknown task "${task}" (expected one of: ${TASK_NAMES.join(', ')})`);

@@ -16,14 +16,14 @@ import { exportProjectModel } from '../../editing/materialise';
 import { deltasFromFactors, recordConfig, saveEdit } from '../../editing/projectEdits';
 import { openProjectModel, type OpenedProjectModel } from '../../editing/projectModel';
 import { EDITING_JOB_KINDS, type HeadJobParams, type MomentFile, type RomeJobParams } from '../../jobs/handlers/editing';
-import { findCachedMoment } from '../../editing/rome/momentCache';
+import { cachedMomentLayers, loadCachedMoment } from '../../editing/rome/momentCache';
 import type { ParamsOf, ResultOf } from '../../../shared/api/operations';
 import type { RunRecord } from '../../store';
 import { runJobToEnd } from '../jobs';
 import type { OpenProject } from '../project/openProject';
 import { editEntry, modelEntry, runEntry } from '../project/views';
 import type { Handler, HandlerContext } from './context';
-import { found, requireModel, requireModelDir, requireProject } from './require';
+import { found, requireModelDir, requireProject } from './require';
 import { datasetForJob } from './runs';
 
 const PROGRESS_UNITS = 1000;
@@ -55,6 +55,7 @@ async function runEditJob(kind: string, jobParams: object, ctx: HandlerContext):
 }
 
 function metricsView(m: RomeMetrics): RomeMetricsView {
+  // NaN (no such prompts) became null when the job's summary was stored as JSON.
   const fraction = (x: number | null): number | null => (x === null || Number.isNaN(x) ? null : x);
   return { ...m, paraphrase: fraction(m.paraphrase), specificity: fraction(m.specificity) };
 }
@@ -67,27 +68,27 @@ function traceView(trace: CausalTrace | undefined, tokens: string[] | undefined)
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /**
- * The key second moments the project holds for the loaded model, written to a temporary folder
- * for the worker (a moment is M x M floats: too big for the run's JSON params). The caller
- * removes the folder.
+ * The key second moments the project holds for the loaded model (only `layer`'s when the edit
+ * names one), written to a temporary folder for the worker: a moment is M x M floats, too big
+ * for the run's JSON params. The caller removes the folder.
  */
-async function cachedMomentFiles(project: OpenProject, nLayer: number): Promise<{ dir: string; files: MomentFile[] }> {
+async function cachedMomentFiles(project: OpenProject, layer: number | undefined): Promise<{ dir: string; files: MomentFile[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'cwb-moments-'));
   const files: MomentFile[] = [];
-  const hash = project.loadedModelHash;
-  for (let layer = 0; hash !== null && layer < nLayer; layer++) {
-    const m = findCachedMoment(project.store, hash, layer);
-    if (!m) continue;
-    const path = join(dir, `layer-${layer}.f32`);
+  const cached = project.loadedModelHash === null ? new Map() : cachedMomentLayers(project.store, project.loadedModelHash);
+  for (const [l, at] of cached) {
+    if (layer !== undefined && l !== layer) continue;
+    const m = loadCachedMoment(project.store, l, at);
+    const path = join(dir, `layer-${l}.f32`);
     const data = Float32Array.from(m.c); // [M * M]
     await writeFile(path, new Uint8Array(data.buffer));
-    files.push({ path, layer, size: m.size, count: m.count });
+    files.push({ path, layer: l, size: m.size, count: m.count });
   }
   return { dir, files };
 }
 
 export const editRome: Handler<'edit.rome'> = async (params, ctx) => {
-  const moments = await cachedMomentFiles(requireProject(ctx.services), requireModel(ctx.services).config.nLayer);
+  const moments = await cachedMomentFiles(requireProject(ctx.services), params.layer);
   try {
     return await romeOnLoadedModel(params, moments.files, ctx);
   } finally {

@@ -87,7 +87,7 @@ export class ModelEditing {
         },
         `ROME: ${this.subject.trim()} -> ${this.target.trim()}`,
       );
-      this.#addToComparison(this.rome.model.id);
+      this.toggleCompared(this.rome.model.id, true);
     });
   }
 
@@ -100,7 +100,7 @@ export class ModelEditing {
         { kind: this.headKind, layer: this.headLayer, head: this.head, prompt: this.headPrompt, ...words },
         `${this.headKind.toUpperCase()} edit of L${this.headLayer}H${this.head}`,
       );
-      this.#addToComparison(this.headResult.model.id);
+      this.toggleCompared(this.headResult.model.id, true);
     });
   }
 
@@ -127,10 +127,6 @@ export class ModelEditing {
   /** Compare the loaded model with new edits by default. */
   seedComparison(loadedId: number | undefined): void {
     if (this.compareIds.length === 0 && loadedId !== undefined) this.compareIds = [loadedId];
-  }
-
-  #addToComparison(modelId: number): void {
-    this.toggleCompared(modelId, true);
   }
 
   async #job(work: () => Promise<void>): Promise<void> {
