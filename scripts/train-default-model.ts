@@ -3,7 +3,8 @@
  * DEFAULT_RECIPE and writes resources/default-model/: config.json, model.safetensors,
  * tokenizer.json, training-log.json, loss-curve.svg and MODEL_CARD.md.
  *
- * Options (for trying recipes; the shipped model uses none): --out DIR, --steps N.
+ * Options (for trying recipes; the shipped model uses none): --out DIR, --steps N, --recipe FILE
+ * (a JSON object merged field by field over DEFAULT_RECIPE, e.g. {"optimiser": {"weightDecay": 0.1}}).
  * --card-only re-evaluates the model already in the output directory and rewrites MODEL_CARD.md
  * and loss-curve.svg from its training-log.json (left unchanged), without training.
  */
@@ -23,10 +24,13 @@ import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../src/main/trai
 import { lossCurveSvg } from '../src/main/training/lossCurve';
 import { modelCard, type CorruptionResult, type OptInResult } from '../src/main/training/modelCard';
 import { train, type TrainingLog } from '../src/main/training/train';
+import { mergeRecipe, type TrainingRecipe } from '../src/main/training/recipe';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' }, 'card-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' }, recipe: { type: 'string' }, 'card-only': { type: 'boolean' } } });
 const out = path.resolve(values.out ?? defaultModelDir());
-const recipe = structuredClone(DEFAULT_RECIPE);
+const recipe: TrainingRecipe = values.recipe
+  ? mergeRecipe(DEFAULT_RECIPE, JSON.parse(await readFile(values.recipe, 'utf8')) as Record<string, unknown>)
+  : structuredClone(DEFAULT_RECIPE);
 if (values.steps !== undefined) recipe.optimiser.steps = Number(values.steps);
 
 /** Every task under every corruption on the held-out protocol of the model card. */

@@ -67,3 +67,25 @@ export interface TrainingRecipe {
   optimiser: OptimiserSpec;
   init: InitSpec;
 }
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A recipe with `overrides` merged over `base` field by field (objects recursively; arrays and
+ * scalars replace). An override naming a field the base lacks is refused, so a typo cannot
+ * silently train the base recipe. `data.templates` is optional in the base and may be added.
+ */
+export function mergeRecipe(base: TrainingRecipe, overrides: Record<string, unknown>): TrainingRecipe {
+  const merge = (b: Record<string, unknown>, o: Record<string, unknown>, where: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = structuredClone(b);
+    for (const [key, value] of Object.entries(o)) {
+      const at = where ? `${where}.${key}` : key;
+      if (!(key in b) && at !== 'data.templates') throw new Error(`recipe override: unknown field "${at}"`);
+      out[key] = isPlainObject(value) && isPlainObject(b[key]) && at !== 'data.tasks' ? merge(b[key], value, at) : value;
+    }
+    return out;
+  };
+  return merge(base as unknown as Record<string, unknown>, overrides, '') as unknown as TrainingRecipe;
+}
