@@ -44,24 +44,77 @@ function senderOutputNames(model: HookedGPT2): string[] {
   return names;
 }
 
-export function ablatedOutputs(model: HookedGPT2, group: PromptGroup, kind: AblationKind, meanReference: MeanReference = 'corrupted'): AblatedOutputs {
-  if (!ABLATION_KINDS.includes(kind)) throw new AnalysisError(`unknown ablation ${JSON.stringify(kind)} (one of ${ABLATION_KINDS.join(', ')})`);
+/** Per position, the mean of every sender's output over a whole length group: [1, T, ...] each. */
+export interface SenderMeans {
+  input: Tensor;
+  heads: Tensor[];
+  mlps: Tensor[];
+  dispose(): void;
+}
+
+/**
+ * The mean ablation's values: each sender's output averaged over every prompt of the length group
+ * (the clean or corrupted prompts per `meanReference`), summed chunk by chunk of `maxRows` rows so
+ * the memory stays bounded while the mean stays that of the whole group.
+ */
+export function groupSenderMeans(model: HookedGPT2, group: PromptGroup, meanReference: MeanReference, maxRows: number): SenderMeans {
   const c = model.config;
   const names = senderOutputNames(model);
+  const prompts = meanReference === 'clean' ? group.clean : group.corrupted;
+  const B = prompts.length;
+  const rows = Math.max(1, Math.floor(maxRows));
+  let sums: Tensor[] | undefined; // input, then per layer heads (and MLP)
+  for (let r0 = 0; r0 < B; r0 += rows) {
+    const { cache } = model.runWithCache(prompts.slice(r0, r0 + rows), names, { logits: 'none' });
+    const next = tf.tidy(() => {
+      const parts = [cache.get('hook_embed').add(cache.get('hook_pos_embed')).sum(0, true)]; // [1, T, D]
+      for (let l = 0; l < c.nLayer; l++) {
+        parts.push(cache.get(blockHook(l, 'attn.hook_result')).sum(0, true)); // [1, T, H, D]
+        if (!c.attnOnly) parts.push(cache.get(blockHook(l, 'hook_mlp_out')).sum(0, true)); // [1, T, D]
+      }
+      return sums ? parts.map((p, i) => p.add(sums![i])) : parts;
+    });
+    cache.dispose();
+    if (sums) tf.dispose(sums);
+    sums = next;
+  }
+  const means = tf.tidy(() => sums!.map((s) => s.div(B))); // [1, T, ...]
+  tf.dispose(sums!);
+  const per = c.attnOnly ? 1 : 2;
+  const heads = Array.from({ length: c.nLayer }, (_, l) => means[1 + l * per]);
+  const mlps = c.attnOnly ? [] : Array.from({ length: c.nLayer }, (_, l) => means[2 + l * per]);
+  return { input: means[0], heads, mlps, dispose: () => tf.dispose(means) };
+}
+
+/**
+ * Ablated outputs for one chunk of a length group. A mean ablation must be given `means`, the
+ * means over the whole length group (groupSenderMeans): a chunk's own mean would make results
+ * depend on the dataset's size and order.
+ */
+export function ablatedOutputs(model: HookedGPT2, group: PromptGroup, kind: AblationKind, means?: SenderMeans): AblatedOutputs {
+  if (!ABLATION_KINDS.includes(kind)) throw new AnalysisError(`unknown ablation ${JSON.stringify(kind)} (one of ${ABLATION_KINDS.join(', ')})`);
+  if (kind === 'mean' && !means) throw new Error('internal: a mean ablation needs the means over the whole length group');
+  const c = model.config;
+  const names = kind === 'corrupted' ? senderOutputNames(model) : [];
   const clean = model.runWithCache(group.clean, ['hook_embed', 'hook_pos_embed'], { logits: 'last' });
   const corrupted = model.runWithCache(group.corrupted, names, { logits: 'last' });
-  const reference = kind === 'mean' && meanReference === 'clean' ? model.runWithCache(group.clean, names, { logits: 'none' }) : undefined;
   try {
     const out = tf.tidy(() => {
-      const source = reference?.cache ?? corrupted.cache;
-      const reduce = (x: Tensor): Tensor => (kind === 'zero' ? tf.zerosLike(x.slice(0, 1)) : kind === 'mean' ? x.mean(0, true) : x.clone()); // [B or 1, ...] (a copy: the cache is freed below)
       const cleanInput = clean.cache.get('hook_embed').add(clean.cache.get('hook_pos_embed')); // [B, T, D]
-      const input = reduce(source.get('hook_embed').add(source.get('hook_pos_embed'))); // [B|1, T, D]
+      if (kind === 'mean') return { cleanInput, input: means!.input.clone(), heads: means!.heads.map((h) => h.clone()), mlps: means!.mlps.map((m) => m.clone()) }; // [1, T, ...]
+      if (kind === 'zero') {
+        const heads = Array.from({ length: c.nLayer }, () => tf.zeros([1, group.length, c.nHead, c.dModel])); // [1, T, H, D]
+        const mlps = c.attnOnly ? [] : Array.from({ length: c.nLayer }, () => tf.zeros([1, group.length, c.dModel])); // [1, T, D]
+        return { cleanInput, input: tf.zeros([1, group.length, c.dModel]), heads, mlps };
+      }
+      // Resample ablation: copies of the corrupted run's outputs (the cache is freed below).
+      const source = corrupted.cache;
+      const input = source.get('hook_embed').add(source.get('hook_pos_embed')); // [B, T, D]
       const heads: Tensor[] = [];
       const mlps: Tensor[] = [];
       for (let l = 0; l < c.nLayer; l++) {
-        heads.push(reduce(source.get(blockHook(l, 'attn.hook_result')))); // [B|1, T, H, D]
-        if (!c.attnOnly) mlps.push(reduce(source.get(blockHook(l, 'hook_mlp_out')))); // [B|1, T, D]
+        heads.push(source.get(blockHook(l, 'attn.hook_result')).clone()); // [B, T, H, D]
+        if (!c.attnOnly) mlps.push(source.get(blockHook(l, 'hook_mlp_out')).clone()); // [B, T, D]
       }
       return { cleanInput, input, heads, mlps };
     });
@@ -78,6 +131,5 @@ export function ablatedOutputs(model: HookedGPT2, group: PromptGroup, kind: Abla
   } finally {
     clean.cache.dispose();
     corrupted.cache.dispose();
-    reference?.cache.dispose();
   }
 }

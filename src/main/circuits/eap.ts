@@ -19,7 +19,7 @@ import { tf, type Tensor } from '../engine/tf';
 import { metricFor, type MetricKind } from '../analysis/metrics';
 import { AnalysisError, Progress, type AnalysisOptions } from '../analysis/progress';
 import { chunkGroup, type PromptBatch, type PromptGroup } from '../analysis/promptBatch';
-import { ablatedOutputs, type AblationKind, type MeanReference } from './ablation';
+import { ablatedOutputs, groupSenderMeans, type AblationKind, type MeanReference, type SenderMeans } from './ablation';
 import { ModelGraph } from './graph';
 
 export interface AttributionOptions extends AnalysisOptions {
@@ -56,46 +56,57 @@ export async function edgeAttribution(model: HookedGPT2, batch: PromptBatch, opt
   if (!Number.isInteger(steps) || steps < 0) throw new AnalysisError(`EAP-IG steps must be a non-negative integer, got ${steps}`);
   const ablation = opts.ablation ?? 'corrupted';
   const metricKind = opts.metric ?? 'logit-diff';
-  const chunks = batch.groups.flatMap((g) => chunkGroup(g, opts.maxGroupRows ?? Math.max(1, Math.floor((opts.maxRowTokens ?? 128) / g.length))));
+  const rowsFor = (g: PromptGroup): number => opts.maxGroupRows ?? Math.max(1, Math.floor((opts.maxRowTokens ?? 128) / g.length));
+  const chunks = batch.groups.flatMap((g) => chunkGroup(g, rowsFor(g)).map((chunk) => ({ whole: g, chunk })));
   const passesPerChunk = Math.max(1, steps);
   const progress = new Progress(chunks.length * passesPerChunk, opts);
   const scores = new Float64Array(graph.edgeCount);
-  for (const group of chunks) {
-    progress.check();
-    const weight = group.rows.length / batch.size;
-    const abl = ablatedOutputs(model, group, ablation, opts.meanReference);
-    try {
-      const senderDiffs = tf.tidy(() => senderDifferences(model, group, abl.input, abl.heads, abl.mlps)); // [S, N]
+  // A mean ablation averages over the whole length group, whatever the chunking.
+  let means: { whole: PromptGroup; values: SenderMeans } | undefined;
+  try {
+    for (const { whole, chunk: group } of chunks) {
+      progress.check();
+      const weight = group.rows.length / batch.size;
+      if (ablation === 'mean' && means?.whole !== whole) {
+        means?.values.dispose();
+        means = { whole, values: groupSenderMeans(model, whole, opts.meanReference ?? 'corrupted', rowsFor(whole)) };
+      }
+      const abl = ablatedOutputs(model, group, ablation, means?.values);
       try {
-        let gradSum: Tensor | undefined; // [R, N]
-        for (let k = 1; k <= passesPerChunk; k++) {
-          progress.check();
-          const alpha = steps === 0 ? undefined : k / steps;
-          const g = receiverGradients(model, group, metricKind, abl.cleanLogits, alpha === undefined ? undefined : { alpha, clean: abl.cleanInput, ablated: abl.input }); // [R, N]
-          if (gradSum) {
-            const next = gradSum.add(g);
-            tf.dispose([gradSum, g]);
-            gradSum = next;
-          } else {
-            gradSum = g;
+        const senderDiffs = tf.tidy(() => senderDifferences(model, group, abl.input, abl.heads, abl.mlps)); // [S, N]
+        try {
+          let gradSum: Tensor | undefined; // [R, N]
+          for (let k = 1; k <= passesPerChunk; k++) {
+            progress.check();
+            const alpha = steps === 0 ? undefined : k / steps;
+            const g = receiverGradients(model, group, metricKind, abl.cleanLogits, alpha === undefined ? undefined : { alpha, clean: abl.cleanInput, ablated: abl.input }); // [R, N]
+            if (gradSum) {
+              const next = gradSum.add(g);
+              tf.dispose([gradSum, g]);
+              gradSum = next;
+            } else {
+              gradSum = g;
+            }
+            await progress.step();
           }
-          await progress.step();
-        }
-        const edgeMatrix = tf.tidy(() => tf.matMul(gradSum!, senderDiffs, false, true).div(passesPerChunk)); // [R, S]
-        gradSum!.dispose();
-        const m = (await edgeMatrix.data()) as Float32Array;
-        edgeMatrix.dispose();
-        const S = graph.senderCount;
-        for (let r = 0; r < graph.slotCount; r++) {
-          const start = graph.slotEdgeStart[r];
-          for (let s = 0; s < graph.slotSenderCount[r]; s++) scores[start + s] += weight * m[r * S + s];
+          const edgeMatrix = tf.tidy(() => tf.matMul(gradSum!, senderDiffs, false, true).div(passesPerChunk)); // [R, S]
+          gradSum!.dispose();
+          const m = (await edgeMatrix.data()) as Float32Array;
+          edgeMatrix.dispose();
+          const S = graph.senderCount;
+          for (let r = 0; r < graph.slotCount; r++) {
+            const start = graph.slotEdgeStart[r];
+            for (let s = 0; s < graph.slotSenderCount[r]; s++) scores[start + s] += weight * m[r * S + s];
+          }
+        } finally {
+          senderDiffs.dispose();
         }
       } finally {
-        senderDiffs.dispose();
+        abl.dispose();
       }
-    } finally {
-      abl.dispose();
     }
+  } finally {
+    means?.values.dispose();
   }
   return {
     method: steps === 0 ? 'eap' : 'eap-ig',

@@ -24,7 +24,7 @@ import { metricFor, perCopy, type Metric, type MetricKind } from '../analysis/me
 import { AnalysisError, Progress, type AnalysisOptions } from '../analysis/progress';
 import { chunkGroup, type PromptBatch, type PromptGroup } from '../analysis/promptBatch';
 import { tileCopies } from '../analysis/patching';
-import { ablatedOutputs, type AblatedOutputs, type AblationKind, type MeanReference } from './ablation';
+import { ablatedOutputs, groupSenderMeans, type AblatedOutputs, type AblationKind, type MeanReference } from './ablation';
 import { ModelGraph, type SenderGroup } from './graph';
 
 /** Per edge: 1 present, 0 removed (Float32Array allows partial removal). */
@@ -96,15 +96,23 @@ export class EdgeRunner {
     let clean = 0;
     let corrupted = 0;
     try {
+      const kindOfAblation = opts.ablation ?? 'corrupted';
       for (const whole of batch.groups) {
-        for (const group of chunkGroup(whole, opts.maxGroupRows ?? 64)) {
-          const abl = ablatedOutputs(model, group, opts.ablation ?? 'corrupted', opts.meanReference);
-          const weight = group.rows.length / batch.size;
-          const metric = metricFor(kind, group, abl.cleanLogits);
-          states.push({ group, weight, B: group.rows.length, T: group.length, abl, metric });
-          const [mc, mx] = await Promise.all([scalar(metric(abl.cleanLogits)), scalar(metric(abl.corruptedLogits))]);
-          clean += weight * mc;
-          corrupted += weight * mx;
+        const maxRows = opts.maxGroupRows ?? 64;
+        // A mean ablation averages over the whole length group, whatever the chunking.
+        const means = kindOfAblation === 'mean' ? groupSenderMeans(model, whole, opts.meanReference ?? 'corrupted', maxRows) : undefined;
+        try {
+          for (const group of chunkGroup(whole, maxRows)) {
+            const abl = ablatedOutputs(model, group, kindOfAblation, means);
+            const weight = group.rows.length / batch.size;
+            const metric = metricFor(kind, group, abl.cleanLogits);
+            states.push({ group, weight, B: group.rows.length, T: group.length, abl, metric });
+            const [mc, mx] = await Promise.all([scalar(metric(abl.cleanLogits)), scalar(metric(abl.corruptedLogits))]);
+            clean += weight * mc;
+            corrupted += weight * mx;
+          }
+        } finally {
+          means?.dispose();
         }
       }
     } catch (err) {
