@@ -26,6 +26,7 @@ import { chunkGroup, type PromptBatch, type PromptGroup } from '../analysis/prom
 import { tileCopies } from '../analysis/patching';
 import { ablatedOutputs, groupSenderMeans, type AblatedOutputs, type AblationKind, type MeanReference } from './ablation';
 import { ModelGraph, type SenderGroup } from './graph';
+import { maskFor, slotAttention, slotLogits, slotMlp, slotWeights, type SlotWeights } from './slotForward';
 
 /** Per edge: 1 present, 0 removed (Float32Array allows partial removal). */
 export type Presence = Uint8Array | Float32Array;
@@ -38,7 +39,15 @@ export interface EdgeRunnerOptions {
   maxRowTokens?: number;
   /** Split prompt groups into chunks of at most this many rows (memory of the caches); default 64. */
   maxGroupRows?: number;
+  /**
+   * 'slots' (default): the slot-major forward of slotForward.ts, corrections applied in place.
+   * 'hooks': the original path through the engine's split q/k/v hooks, kept to measure the
+   * speed-up and to check that both give the same answers.
+   */
+  path?: EdgePath;
 }
+
+export type EdgePath = 'slots' | 'hooks';
 
 interface GroupState {
   group: PromptGroup;
@@ -48,6 +57,10 @@ interface GroupState {
   T: number;
   abl: AblatedOutputs;
   metric: Metric;
+  /** clean - ablated input embeddings [1, 1, B*T*D] (the input node's difference, made once). */
+  inputDiff: Tensor;
+  /** Per layer, per head: ablated output [B|1, T, D]. */
+  ablHeads: Tensor[][];
 }
 
 /** A forward pass cached up to a layer for one edge set, so edge sets differing only at or after that layer can start there. */
@@ -67,6 +80,8 @@ export class EdgeRunner {
   private readonly senderGroups: SenderGroup[];
   private readonly groupOfNode: Int32Array;
   private readonly maxRowTokens: number;
+  private readonly path: EdgePath;
+  private readonly slotW: SlotWeights;
   /** Forward passes made so far (each over up to maxRowTokens rows x positions). */
   runs = 0;
 
@@ -81,6 +96,9 @@ export class EdgeRunner {
     this.metricKind = opts.metric ?? 'logit-diff';
     this.ablation = opts.ablation ?? 'corrupted';
     this.maxRowTokens = opts.maxRowTokens ?? 8192;
+    this.path = opts.path ?? 'slots';
+    this.slotW = slotWeights(model);
+    for (const g of groups) maskFor(this.slotW, g.T); // made now, so a call leaves the tensor count unchanged
     this.baseline = baseline;
     this.senderGroups = this.graph.senderGroups();
     this.groupOfNode = new Int32Array(this.graph.nodeCount).fill(-1);
@@ -106,7 +124,11 @@ export class EdgeRunner {
             const abl = ablatedOutputs(model, group, kindOfAblation, means);
             const weight = group.rows.length / batch.size;
             const metric = metricFor(kind, group, abl.cleanLogits);
-            states.push({ group, weight, B: group.rows.length, T: group.length, abl, metric });
+            const slots = tf.tidy(() => ({
+              inputDiff: abl.cleanInput.sub(abl.input).reshape([1, 1, -1]), // [1, 1, N]
+              ablHeads: abl.heads.map((x) => tf.unstack(x, 2)), // H x [B|1, T, D]
+            }));
+            states.push({ group, weight, B: group.rows.length, T: group.length, abl, metric, ...slots });
             const [mc, mx] = await Promise.all([scalar(metric(abl.cleanLogits)), scalar(metric(abl.corruptedLogits))]);
             clean += weight * mc;
             corrupted += weight * mx;
@@ -116,7 +138,7 @@ export class EdgeRunner {
         }
       }
     } catch (err) {
-      for (const s of states) s.abl.dispose();
+      for (const s of states) disposeState(s);
       throw err;
     }
     return new EdgeRunner(model, states, opts, { clean, corrupted });
@@ -127,7 +149,8 @@ export class EdgeRunner {
   }
 
   dispose(): void {
-    for (const g of this.groups) g.abl.dispose();
+    for (const g of this.groups) disposeState(g);
+    this.slotW.dispose();
   }
 
   /** The dataset metric for each edge set, batched along the batch axis. */
@@ -182,7 +205,8 @@ export class EdgeRunner {
         const rem = [removal(mask)];
         const diffs: (Tensor | undefined)[] = new Array(this.senderGroups.length).fill(undefined);
         const result = tf.tidy(() => {
-          diffs[0] = tf.keep(g.abl.cleanInput.sub(g.abl.input).reshape([1, 1, -1])); // [1, 1, N]
+          if (this.path === 'slots') return this.forwardSlots(g, rem, undefined, layer, diffs, true).reshape([g.B, g.T, -1]); // [B, T, D]
+          diffs[0] = tf.keep(g.inputDiff.clone()); // [1, 1, N]
           const hooks = this.hooks(g, rem, diffs, 0, layer, true);
           const run = this.model.runWithCache(g.group.clean, [], { stopAtLayer: layer }, hooks);
           run.cache.dispose();
@@ -208,9 +232,17 @@ export class EdgeRunner {
     const g = this.groups[gi];
     const k = masks.length;
     const rems = masks.map(removal);
+    if (this.path === 'slots') {
+      const L = this.model.config.nLayer;
+      const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
+      const start = prefix ? { layer: prefixLayer as number, resid: prefix.resid.reshape([1, g.B * g.T, -1]) } : undefined; // [1, B*T, D]
+      const resid = this.forwardSlots(g, rems, start, L, diffs, false); // [k|1, B*T, D], corrected for the logits
+      const logits = slotLogits(this.model, resid, g.B, g.T); // [k*B|B, V]
+      return logits.shape[0] === k * g.B ? logits : tileCopies(logits, k); // [k*B, V]
+    }
     const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
     const start = prefix ? (prefixLayer as number) : 0;
-    if (!prefix) diffs[0] = g.abl.cleanInput.sub(g.abl.input).reshape([1, 1, -1]); // [1, 1, N]
+    if (!prefix) diffs[0] = g.inputDiff; // [1, 1, N]
     const hooks = this.hooks(g, rems, diffs, start, this.model.config.nLayer, false);
     if (prefix) {
       const { logits, cache } = this.model.runFromLayer(start, tileCopies(prefix.resid, k), hooks, { logits: 'last' }); // resid [kB, T, D]
@@ -220,6 +252,113 @@ export class EdgeRunner {
     const tokens: number[][] = [];
     for (let c = 0; c < k; c++) for (const row of g.group.clean) tokens.push(row);
     return this.model.runWithHooks(tokens, hooks, { logits: 'last' }); // [kB, V]
+  }
+
+  /**
+   * The forward of slotForward.ts over layers start..stop-1 for k edge sets: returns the residual
+   * [k|1, B*T, D] at block `stop` (at the end: corrected for the logits' removed edges) and
+   * records each needed sender's difference in `diffs`, indexed by sender node ([k|1, N]; kept
+   * with `keepAll`, for prefixes). Copies stay merged (leading axis 1) until their edge sets differ.
+   */
+  private forwardSlots(g: GroupState, rems: Float32Array[], start: { layer: number; resid: Tensor } | undefined, stop: number, diffs: (Tensor | undefined)[], keepAll: boolean): Tensor {
+    const graph = this.graph;
+    const model = this.model;
+    const { nLayer: L, nHead: H, attnOnly } = graph.shape;
+    const { B, T } = g;
+    const D = model.config.dModel;
+    const N = B * T * D;
+    const needed = this.neededSenders(rems);
+    const keep = (t: Tensor): Tensor => (keepAll ? tf.keep(t) : t);
+    let resid: Tensor; // [k|1, B*T, D]
+    if (start) {
+      resid = start.resid;
+    } else {
+      resid = g.abl.cleanInput.reshape([1, B * T, D]);
+      diffs[0] = keepAll ? tf.keep(g.inputDiff.reshape([1, N])) : g.inputDiff.reshape([1, N]); // [1, N]
+    }
+    for (let l = start?.layer ?? 0; l < stop; l++) {
+      const slot0 = graph.layerSlotStart(l);
+      const corrections = new Map<number, Tensor>(); // slot j = which * H + head -> [k|1, B*T, D]
+      for (let h = 0; h < H; h++) {
+        for (let which = 0; which < 3; which++) {
+          const corr = this.slotCorrection(rems, diffs, slot0 + 3 * h + which); // [k|1, N]
+          if (corr) corrections.set(which * H + h, corr.reshape([-1, B * T, D]));
+        }
+      }
+      const { heads, attnOut } = slotAttention(model, this.slotW, l, resid, corrections, B, T); // H x [k|1, B*T, D], [k|1, B*T, D]
+      heads.forEach((out, h) => {
+        const node = graph.headNode(l, h);
+        if (needed[node] || keepAll) diffs[node] = keep(out.reshape([-1, B, T, D]).sub(g.ablHeads[l][h]).reshape([-1, N])); // [k|1, N]
+      });
+      resid = resid.add(attnOut); // [k|1, B*T, D]
+      if (!attnOnly) {
+        const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l)); // [k|1, N]
+        const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * T, D])) : resid); // [k|1, B*T, D]
+        const node = graph.mlpNode(l);
+        if (needed[node] || keepAll) diffs[node] = keep(mlpOut.reshape([-1, B, T, D]).sub(g.abl.mlps[l]).reshape([-1, N])); // [k|1, N]
+        resid = resid.add(mlpOut); // [k|1, B*T, D]
+      }
+    }
+    if (stop === L) {
+      const corr = this.slotCorrection(rems, diffs, graph.logitsSlot); // [k|1, N]
+      if (corr) resid = resid.sub(corr.reshape([-1, B * T, D])); // [k|1, B*T, D]
+    }
+    return resid;
+  }
+
+  /**
+   * Σ over removed senders of removal weight x difference for one receiver slot: [k, N], [1, N]
+   * when every copy removes the same edges from differences shared by all copies, or undefined
+   * when nothing is removed. Shared differences go through one 2-D matMul; a difference that
+   * differs per copy is scaled and added per sender (a batched matMul is slow on wasm).
+   */
+  private slotCorrection(rems: Float32Array[], diffs: (Tensor | undefined)[], slot: number): Tensor | undefined {
+    const k = rems.length;
+    const first = this.graph.slotEdgeStart[slot];
+    const senders = this.graph.slotSenderCount[slot];
+    const shared: number[] = [];
+    const perCopy: number[] = [];
+    for (let s = 0; s < senders; s++) {
+      let any = false;
+      for (let c = 0; c < k && !any; c++) any = rems[c][first + s] !== 0;
+      if (!any) continue;
+      const d = diffs[s];
+      if (!d) throw new Error(`internal: the difference of sender ${this.graph.nodeIds[s]} was not recorded`);
+      (d.shape[0] === 1 ? shared : perCopy).push(s);
+    }
+    if (shared.length === 0 && perCopy.length === 0) return undefined;
+    const weights = (list: number[]): Float32Array => {
+      const w = new Float32Array(k * list.length); // [k, n]
+      for (let c = 0; c < k; c++) list.forEach((s, i) => (w[c * list.length + i] = rems[c][first + s]));
+      return w;
+    };
+    let acc: Tensor | undefined;
+    if (shared.length) {
+      const w = weights(shared);
+      const n = shared.length;
+      const d = n === 1 ? diffs[shared[0]]! : tf.concat(shared.map((s) => diffs[s]!)); // [n, N]
+      acc = sameForEveryCopy(w, k) ? tf.matMul(tf.tensor2d(w.subarray(0, n), [1, n]), d) : tf.matMul(tf.tensor2d(w, [k, n]), d); // [1|k, N]
+    }
+    if (perCopy.length) {
+      const w = weights(perCopy);
+      perCopy.forEach((s, i) => {
+        const ws = new Float32Array(k);
+        for (let c = 0; c < k; c++) ws[c] = w[c * perCopy.length + i];
+        const term = diffs[s]!.mul(tf.tensor2d(ws, [k, 1])); // [k, N]
+        acc = acc ? acc.add(term) : term;
+      });
+    }
+    return acc;
+  }
+
+  /** Which senders have an edge removed (in any copy): their differences must be recorded. */
+  private neededSenders(rems: Float32Array[]): Uint8Array {
+    const needed = new Uint8Array(this.graph.senderCount);
+    const sender = this.graph.edgeSender;
+    for (const rem of rems) {
+      for (let e = 0; e < rem.length; e++) if (rem[e] !== 0) needed[sender[e]] = 1;
+    }
+    return needed;
   }
 
   /**
@@ -355,6 +494,18 @@ export class EdgeRunner {
     }
     return any ? w : undefined;
   }
+}
+
+/** Whether the k copies of a [k, ...] weight block are equal. */
+function sameForEveryCopy(w: Float32Array, k: number): boolean {
+  const n = w.length / k;
+  for (let c = 1; c < k; c++) for (let i = 0; i < n; i++) if (w[c * n + i] !== w[i]) return false;
+  return true;
+}
+
+function disposeState(s: GroupState): void {
+  s.abl.dispose();
+  tf.dispose([s.inputDiff, ...s.ablHeads.flat()]);
 }
 
 /** 1 - presence, per edge. */

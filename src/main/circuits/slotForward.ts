@@ -1,0 +1,145 @@
+/**
+ * The forward pass of edge interventions in slot-major layout, without hooks or per-head copies
+ * of the residual stream.
+ *
+ * k edge sets run as k copies of one B-row prompt group; a tensor whose copies are all equal
+ * keeps a leading copy axis of 1 and broadcasts, so layers before the first removed edge cost
+ * one copy, not k. A head's q/k/v input is the residual minus its correction (the removed
+ * senders' differences); only the slots that have one get their own stream and projection, the
+ * others share one fused projection. Heads run one by one, so each head's output [k, B*T, D] is
+ * a sender difference as it stands: no per-head copies of the residual, no large transposes.
+ *
+ * The arithmetic follows the engine's forward (src/main/engine/model.ts) operation by
+ * operation, so results agree with the hooked path to float rounding.
+ */
+import type { ModelConfig } from '../engine/config';
+import type { HookedGPT2 } from '../engine/model';
+import { activate, causalMaskBias } from '../engine/layers';
+import type { LayerNormWeights } from '../engine/weights';
+import { tf, type Tensor } from '../engine/tf';
+
+/** Per-layer weights rearranged once for 2-D matMuls (owned; dispose()). */
+export interface SlotWeights {
+  /** Per layer, per slot j = which * H + head (q heads, then k, then v): projection [D, dh] and bias [dh]. */
+  wSlot: Tensor[][];
+  bSlot: Tensor[][];
+  /** Per layer: the fused projection [D, 3D] (columns q | k | v, head-major inside) and bias [3D]. */
+  wQkv: Tensor[];
+  bQkv: Tensor[];
+  /** Per layer, per head: output projection rows [dh, D]. */
+  wOHead: Tensor[][];
+  /** Causal mask bias per prompt length [T, T]. */
+  masks: Map<number, Tensor>;
+  dispose(): void;
+}
+
+export function slotWeights(model: HookedGPT2): SlotWeights {
+  const c = model.config;
+  const { nHead: H, dHead: dh, dModel: D } = c;
+  const out = tf.tidy(() => {
+    const wSlot: Tensor[][] = [];
+    const bSlot: Tensor[][] = [];
+    const wQkv: Tensor[] = [];
+    const bQkv: Tensor[] = [];
+    const wOHead: Tensor[][] = [];
+    for (const w of model.weights.blocks) {
+      const ws: Tensor[] = [];
+      const bs: Tensor[] = [];
+      for (const [wp, bp] of [[w.wQ, w.bQ], [w.wK, w.bK], [w.wV, w.bV]] as const) {
+        for (let h = 0; h < H; h++) {
+          ws.push(wp.slice([0, h * dh], [D, dh])); // [D, dh]
+          bs.push(bp.slice([h * dh], [dh])); // [dh]
+        }
+      }
+      wSlot.push(ws);
+      bSlot.push(bs);
+      wQkv.push(tf.concat([w.wQ, w.wK, w.wV], 1)); // [D, 3D]
+      bQkv.push(tf.concat([w.bQ, w.bK, w.bV])); // [3D]
+      wOHead.push(Array.from({ length: H }, (_, h) => w.wO.slice([h * dh, 0], [dh, D]))); // H x [dh, D]
+    }
+    return { wSlot, bSlot, wQkv, bQkv, wOHead };
+  });
+  const masks = new Map<number, Tensor>();
+  return {
+    ...out,
+    masks,
+    dispose() {
+      tf.dispose([...out.wSlot.flat(), ...out.bSlot.flat(), ...out.wQkv, ...out.bQkv, ...out.wOHead.flat(), ...masks.values()]);
+      masks.clear();
+    },
+  };
+}
+
+/** The causal mask bias for length T, made once per runner. */
+export function maskFor(sw: SlotWeights, T: number): Tensor {
+  let m = sw.masks.get(T);
+  if (!m) sw.masks.set(T, (m = tf.keep(causalMaskBias(T)))); // [T, T]
+  return m;
+}
+
+/** LayerNorm over the last axis, the engine's operations in the engine's order. */
+export function layerNorm(c: ModelConfig, x: Tensor, w: LayerNormWeights | undefined): Tensor {
+  if (c.normalization === 'none') return x;
+  const centered = x.sub(x.mean(-1, true)); // [..., D]
+  const scale = centered.square().mean(-1, true).add(c.lnEps).sqrt(); // [..., 1]
+  const out = centered.div(scale); // [..., D]
+  return w ? out.mul(w.w).add(w.b) : out;
+}
+
+/**
+ * One attention layer. resid [kr, B*T, D] (kr = 1 or k); `corrections` maps a slot j = which * H
+ * + head to its correction [kc, B*T, D]; other slots read the residual unchanged. Returns each
+ * head's output [kh, B*T, D] (before b_O) and the attention output with b_O [k?, B*T, D].
+ * Every projection is a 2-D matMul: tfjs-wasm runs batched matMuls about 20x slower per FLOP.
+ */
+export function slotAttention(model: HookedGPT2, sw: SlotWeights, l: number, resid: Tensor, corrections: ReadonlyMap<number, Tensor>, B: number, T: number): { heads: Tensor[]; attnOut: Tensor } {
+  const c = model.config;
+  const { nHead: H, dHead: dh, dModel: D } = c;
+  const w = model.weights.blocks[l];
+  const kr = resid.shape[0] as number;
+  let base: Tensor | undefined; // [3H, kr, B*T, dh], every slot's uncorrected q/k/v
+  if (corrections.size < 3 * H) {
+    const x = layerNorm(c, resid, w.ln1).reshape([kr * B * T, D]); // [kr*B*T, D]
+    base = tf.matMul(x, sw.wQkv[l]).add(sw.bQkv[l]).reshape([kr, B * T, 3 * H, dh]).transpose([2, 0, 1, 3]); // [3H, kr, B*T, dh]
+  }
+  const slot = (j: number): Tensor => {
+    const corr = corrections.get(j);
+    if (!corr) return base!.slice([j, 0, 0, 0], [1, kr, B * T, dh]).reshape([kr, B, T, dh]); // [kr, B, T, dh]
+    const x = resid.sub(corr); // [kq, B*T, D]
+    const kq = x.shape[0] as number;
+    return tf.matMul(layerNorm(c, x, w.ln1).reshape([kq * B * T, D]), sw.wSlot[l][j]).add(sw.bSlot[l][j]).reshape([kq, B, T, dh]); // [kq, B, T, dh]
+  };
+  const heads: Tensor[] = [];
+  let attnOut: Tensor | undefined;
+  for (let h = 0; h < H; h++) {
+    const [q, k, v] = [slot(h), slot(H + h), slot(2 * H + h)]; // each [k?, B, T, dh]
+    const scores = tf.matMul(q, k, false, true).div(Math.sqrt(dh)).add(maskFor(sw, T)); // [kh, B, Tq, Tk]
+    const z = tf.matMul(tf.softmax(scores), v); // [kh, B, T, dh]
+    const kh = z.shape[0] as number;
+    const out = tf.matMul(z.reshape([kh * B * T, dh]), sw.wOHead[l][h]).reshape([kh, B * T, D]); // [kh, B*T, D]
+    heads.push(out);
+    attnOut = attnOut ? attnOut.add(out) : out;
+  }
+  return { heads, attnOut: attnOut!.add(w.bO) }; // [k?, B*T, D]
+}
+
+/** One MLP: input [k, B*T, D] (already corrected) -> output [k, B*T, D]. */
+export function slotMlp(model: HookedGPT2, l: number, input: Tensor): Tensor {
+  const c = model.config;
+  const w = model.weights.blocks[l];
+  const [k, N] = input.shape as [number, number, number];
+  const x = layerNorm(c, input, w.ln2).reshape([k * N, c.dModel]); // [k*B*T, D]
+  const pre = tf.matMul(x, w.wIn!).add(w.bIn!); // [k*B*T, M]
+  return tf.matMul(activate(c.activation, pre), w.wOut!).add(w.bOut!).reshape([k, N, c.dModel]); // [k, B*T, D]
+}
+
+/** Last-position logits of the final residual [k, B*T, D] -> [k*B, V]. */
+export function slotLogits(model: HookedGPT2, resid: Tensor, B: number, T: number): Tensor {
+  const c = model.config;
+  const k = resid.shape[0] as number;
+  const D = c.dModel;
+  const last = resid.reshape([k * B, T, D]).slice([0, T - 1, 0], [k * B, 1, D]).reshape([k * B, D]); // [k*B, D]
+  let logits = tf.matMul(layerNorm(c, last, model.weights.lnF), model.weights.unembed, false, true); // [k*B, V]
+  if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias);
+  return logits;
+}
