@@ -236,8 +236,8 @@ export class EdgeRunner {
       const L = this.model.config.nLayer;
       const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
       const start = prefix ? { layer: prefixLayer as number, resid: prefix.resid.reshape([1, g.B * g.T, -1]) } : undefined; // [1, B*T, D]
-      const resid = this.forwardSlots(g, rems, start, L, diffs, false); // [k|1, B*T, D], corrected for the logits
-      const logits = slotLogits(this.model, resid, g.B, g.T); // [k*B|B, V]
+      const resid = this.forwardSlots(g, rems, start, L, diffs, false); // [k|1, B, D]: last position, corrected for the logits
+      const logits = slotLogits(this.model, resid, g.B, 1); // [k*B|B, V]
       return logits.shape[0] === k * g.B ? logits : tileCopies(logits, k); // [k*B, V]
     }
     const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
@@ -256,9 +256,12 @@ export class EdgeRunner {
 
   /**
    * The forward of slotForward.ts over layers start..stop-1 for k edge sets: returns the residual
-   * [k|1, B*T, D] at block `stop` (at the end: corrected for the logits' removed edges) and
-   * records each needed sender's difference in `diffs`, indexed by sender node ([k|1, N]; kept
-   * with `keepAll`, for prefixes). Copies stay merged (leading axis 1) until their edge sets differ.
+   * [k|1, B*T, D] at block `stop`, or, when the run goes to the logits, the final residual at the
+   * last position [k|1, B, D] corrected for the logits' removed edges (the final layer runs its
+   * queries, MLP and head outputs at the last position only: nothing else reads them). Records
+   * each needed sender's difference in `diffs`, indexed by sender node ([k|1, B*T*D], or
+   * [k|1, B*D] in the final layer; kept with `keepAll`, for prefixes). Copies stay merged
+   * (leading axis 1) until their edge sets differ.
    */
   private forwardSlots(g: GroupState, rems: Float32Array[], start: { layer: number; resid: Tensor } | undefined, stop: number, diffs: (Tensor | undefined)[], keepAll: boolean): Tensor {
     const graph = this.graph;
@@ -269,6 +272,14 @@ export class EdgeRunner {
     const N = B * T * D;
     const needed = this.neededSenders(rems);
     const keep = (t: Tensor): Tensor => (keepAll ? tf.keep(t) : t);
+    const lastCache = new Map<Tensor, Tensor>();
+    /** A difference [k?, B*T*D] at the last position [k?, B*D] (already there when recorded in the final layer). */
+    const atLast = (d: Tensor): Tensor => {
+      if (T === 1 || (d.shape[1] as number) !== N) return d;
+      let v = lastCache.get(d);
+      if (!v) lastCache.set(d, (v = d.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B * D]))); // [k?, B*D]
+      return v;
+    };
     let resid: Tensor; // [k|1, B*T, D]
     if (start) {
       resid = start.resid;
@@ -277,42 +288,50 @@ export class EdgeRunner {
       diffs[0] = keepAll ? tf.keep(g.inputDiff.reshape([1, N])) : g.inputDiff.reshape([1, N]); // [1, N]
     }
     for (let l = start?.layer ?? 0; l < stop; l++) {
+      const final = l === L - 1 && stop === L;
+      const Tq = final ? 1 : T;
       const slot0 = graph.layerSlotStart(l);
-      const corrections = new Map<number, Tensor>(); // slot j = which * H + head -> [k|1, B*T, D]
+      const corrections = new Map<number, Tensor>(); // slot j = which * H + head -> [k|1, B*Tq (q) or B*T, D]
       for (let h = 0; h < H; h++) {
         for (let which = 0; which < 3; which++) {
-          const corr = this.slotCorrection(rems, diffs, slot0 + 3 * h + which); // [k|1, N]
-          if (corr) corrections.set(which * H + h, corr.reshape([-1, B * T, D]));
+          const lastOnly = final && which === 0;
+          const corr = this.slotCorrection(rems, diffs, slot0 + 3 * h + which, lastOnly ? atLast : undefined); // [k|1, B*n*D]
+          if (corr) corrections.set(which * H + h, corr.reshape([-1, B * (lastOnly ? 1 : T), D]));
         }
       }
-      const { heads, attnOut } = slotAttention(model, this.slotW, l, resid, corrections, B, T); // H x [k|1, B*T, D], [k|1, B*T, D]
+      const { heads, attnOut } = slotAttention(model, this.slotW, l, resid, corrections, B, T, final); // H x [k|1, B*Tq, D], [k|1, B*Tq, D]
+      if (final) resid = resid.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B, D]); // [k|1, B, D]
       heads.forEach((out, h) => {
         const node = graph.headNode(l, h);
-        if (needed[node] || keepAll) diffs[node] = keep(out.reshape([-1, B, T, D]).sub(g.ablHeads[l][h]).reshape([-1, N])); // [k|1, N]
+        if (!needed[node] && !keepAll) return;
+        const abl = final ? atLastRows(g.ablHeads[l][h], T) : g.ablHeads[l][h]; // [B|1, Tq, D]
+        diffs[node] = keep(out.reshape([-1, B, Tq, D]).sub(abl).reshape([-1, B * Tq * D])); // [k|1, B*Tq*D]
       });
-      resid = resid.add(attnOut); // [k|1, B*T, D]
+      resid = resid.add(attnOut); // [k|1, B*Tq, D]
       if (!attnOnly) {
-        const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l)); // [k|1, N]
-        const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * T, D])) : resid); // [k|1, B*T, D]
+        const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l), final ? atLast : undefined); // [k|1, B*Tq*D]
+        const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * Tq, D])) : resid); // [k|1, B*Tq, D]
         const node = graph.mlpNode(l);
-        if (needed[node] || keepAll) diffs[node] = keep(mlpOut.reshape([-1, B, T, D]).sub(g.abl.mlps[l]).reshape([-1, N])); // [k|1, N]
-        resid = resid.add(mlpOut); // [k|1, B*T, D]
+        const abl = final ? atLastRows(g.abl.mlps[l], T) : g.abl.mlps[l]; // [B|1, Tq, D]
+        if (needed[node] || keepAll) diffs[node] = keep(mlpOut.reshape([-1, B, Tq, D]).sub(abl).reshape([-1, B * Tq * D])); // [k|1, B*Tq*D]
+        resid = resid.add(mlpOut); // [k|1, B*Tq, D]
       }
     }
     if (stop === L) {
-      const corr = this.slotCorrection(rems, diffs, graph.logitsSlot); // [k|1, N]
-      if (corr) resid = resid.sub(corr.reshape([-1, B * T, D])); // [k|1, B*T, D]
+      const corr = this.slotCorrection(rems, diffs, graph.logitsSlot, atLast); // [k|1, B*D]
+      if (corr) resid = resid.sub(corr.reshape([-1, B, D])); // [k|1, B, D]
     }
     return resid;
   }
 
   /**
-   * Σ over removed senders of removal weight x difference for one receiver slot: [k, N], [1, N]
+   * Σ over removed senders of removal weight x difference for one receiver slot: [k, n], [1, n]
    * when every copy removes the same edges from differences shared by all copies, or undefined
-   * when nothing is removed. Shared differences go through one 2-D matMul; a difference that
-   * differs per copy is scaled and added per sender (a batched matMul is slow on wasm).
+   * when nothing is removed. `view` picks the positions read (the last only, for the final layer).
+   * Shared differences go through one 2-D matMul; a difference that differs per copy is scaled
+   * and added per sender (a batched matMul is slow on wasm).
    */
-  private slotCorrection(rems: Float32Array[], diffs: (Tensor | undefined)[], slot: number): Tensor | undefined {
+  private slotCorrection(rems: Float32Array[], diffs: (Tensor | undefined)[], slot: number, view: (d: Tensor) => Tensor = (d) => d): Tensor | undefined {
     const k = rems.length;
     const first = this.graph.slotEdgeStart[slot];
     const senders = this.graph.slotSenderCount[slot];
@@ -336,7 +355,7 @@ export class EdgeRunner {
     if (shared.length) {
       const w = weights(shared);
       const n = shared.length;
-      const d = n === 1 ? diffs[shared[0]]! : tf.concat(shared.map((s) => diffs[s]!)); // [n, N]
+      const d = n === 1 ? view(diffs[shared[0]]!) : tf.concat(shared.map((s) => view(diffs[s]!))); // [n, N]
       acc = sameForEveryCopy(w, k) ? tf.matMul(tf.tensor2d(w.subarray(0, n), [1, n]), d) : tf.matMul(tf.tensor2d(w, [k, n]), d); // [1|k, N]
     }
     if (perCopy.length) {
@@ -344,7 +363,7 @@ export class EdgeRunner {
       perCopy.forEach((s, i) => {
         const ws = new Float32Array(k);
         for (let c = 0; c < k; c++) ws[c] = w[c * perCopy.length + i];
-        const term = diffs[s]!.mul(tf.tensor2d(ws, [k, 1])); // [k, N]
+        const term = view(diffs[s]!).mul(tf.tensor2d(ws, [k, 1])); // [k, N]
         acc = acc ? acc.add(term) : term;
       });
     }
@@ -494,6 +513,12 @@ export class EdgeRunner {
     }
     return any ? w : undefined;
   }
+}
+
+/** The last position of [B|1, T, D]: [B|1, 1, D]. */
+function atLastRows(x: Tensor, T: number): Tensor {
+  const [b, , d] = x.shape as [number, number, number];
+  return x.slice([0, T - 1, 0], [b, 1, d]); // [B|1, 1, D]
 }
 
 /** Whether the k copies of a [k, ...] weight block are equal. */

@@ -88,39 +88,50 @@ export function layerNorm(c: ModelConfig, x: Tensor, w: LayerNormWeights | undef
 
 /**
  * One attention layer. resid [kr, B*T, D] (kr = 1 or k); `corrections` maps a slot j = which * H
- * + head to its correction [kc, B*T, D]; other slots read the residual unchanged. Returns each
- * head's output [kh, B*T, D] (before b_O) and the attention output with b_O [k?, B*T, D].
+ * + head to its correction [kc, B*Tq, D]; other slots read the residual unchanged. With
+ * `lastQuery` only the last position queries (the final layer, whose outputs only the logits
+ * read): q corrections are then [kc, B, D] and the outputs cover B*1 positions. Returns each
+ * head's output [kh, B*Tq, D] (before b_O) and the attention output with b_O [k?, B*Tq, D].
  * Every projection is a 2-D matMul: tfjs-wasm runs batched matMuls about 20x slower per FLOP.
  */
-export function slotAttention(model: HookedGPT2, sw: SlotWeights, l: number, resid: Tensor, corrections: ReadonlyMap<number, Tensor>, B: number, T: number): { heads: Tensor[]; attnOut: Tensor } {
+export function slotAttention(model: HookedGPT2, sw: SlotWeights, l: number, resid: Tensor, corrections: ReadonlyMap<number, Tensor>, B: number, T: number, lastQuery = false): { heads: Tensor[]; attnOut: Tensor } {
   const c = model.config;
   const { nHead: H, dHead: dh, dModel: D } = c;
   const w = model.weights.blocks[l];
   const kr = resid.shape[0] as number;
+  const Tq = lastQuery ? 1 : T;
+  const lastOf = (x: Tensor): Tensor => x.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B, D]); // [k?, B, D]
+  const residQ = lastQuery ? lastOf(resid) : resid; // [kr, B*Tq, D]
   let base: Tensor | undefined; // [3H, kr, B*T, dh], every slot's uncorrected q/k/v
   if (corrections.size < 3 * H) {
     const x = layerNorm(c, resid, w.ln1).reshape([kr * B * T, D]); // [kr*B*T, D]
     base = tf.matMul(x, sw.wQkv[l]).add(sw.bQkv[l]).reshape([kr, B * T, 3 * H, dh]).transpose([2, 0, 1, 3]); // [3H, kr, B*T, dh]
   }
   const slot = (j: number): Tensor => {
+    const query = j < H;
+    const n = query ? Tq : T;
     const corr = corrections.get(j);
-    if (!corr) return base!.slice([j, 0, 0, 0], [1, kr, B * T, dh]).reshape([kr, B, T, dh]); // [kr, B, T, dh]
-    const x = resid.sub(corr); // [kq, B*T, D]
+    if (!corr) {
+      const all = base!.slice([j, 0, 0, 0], [1, kr, B * T, dh]).reshape([kr, B, T, dh]); // [kr, B, T, dh]
+      return query && lastQuery ? all.slice([0, 0, T - 1, 0], [kr, B, 1, dh]) : all; // [kr, B, n, dh]
+    }
+    const x = (query ? residQ : resid).sub(corr); // [kq, B*n, D]
     const kq = x.shape[0] as number;
-    return tf.matMul(layerNorm(c, x, w.ln1).reshape([kq * B * T, D]), sw.wSlot[l][j]).add(sw.bSlot[l][j]).reshape([kq, B, T, dh]); // [kq, B, T, dh]
+    return tf.matMul(layerNorm(c, x, w.ln1).reshape([kq * B * n, D]), sw.wSlot[l][j]).add(sw.bSlot[l][j]).reshape([kq, B, n, dh]); // [kq, B, n, dh]
   };
   const heads: Tensor[] = [];
   let attnOut: Tensor | undefined;
   for (let h = 0; h < H; h++) {
-    const [q, k, v] = [slot(h), slot(H + h), slot(2 * H + h)]; // each [k?, B, T, dh]
-    const scores = tf.matMul(q, k, false, true).div(Math.sqrt(dh)).add(maskFor(sw, T)); // [kh, B, Tq, Tk]
-    const z = tf.matMul(tf.softmax(scores), v); // [kh, B, T, dh]
+    const [q, k, v] = [slot(h), slot(H + h), slot(2 * H + h)]; // each [k?, B, n, dh]
+    let scores = tf.matMul(q, k, false, true).div(Math.sqrt(dh)); // [kh, B, Tq, Tk]
+    if (!lastQuery) scores = scores.add(maskFor(sw, T)); // the last query sees every position
+    const z = tf.matMul(tf.softmax(scores), v); // [kh, B, Tq, dh]
     const kh = z.shape[0] as number;
-    const out = tf.matMul(z.reshape([kh * B * T, dh]), sw.wOHead[l][h]).reshape([kh, B * T, D]); // [kh, B*T, D]
+    const out = tf.matMul(z.reshape([kh * B * Tq, dh]), sw.wOHead[l][h]).reshape([kh, B * Tq, D]); // [kh, B*Tq, D]
     heads.push(out);
     attnOut = attnOut ? attnOut.add(out) : out;
   }
-  return { heads, attnOut: attnOut!.add(w.bO) }; // [k?, B*T, D]
+  return { heads, attnOut: attnOut!.add(w.bO) }; // [k?, B*Tq, D]
 }
 
 /** One MLP: input [k, B*T, D] (already corrected) -> output [k, B*T, D]. */

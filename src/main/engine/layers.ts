@@ -8,8 +8,9 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function activate(kind: Activation, x: Tensor): Tensor {
   switch (kind) {
     case 'gelu_new': {
-      const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI); // same shape as x
-      return x.mul(0.5).mul(inner.tanh().add(1));
+      // 0.5 x (1 + tanh(u)) = x sigmoid(2u): the same function, and wasm's sigmoid is ~3x faster than its tanh.
+      const twiceInner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(2 * SQRT_2_OVER_PI); // same shape as x
+      return x.mul(twiceInner.sigmoid());
     }
     case 'gelu':
       return x.mul(0.5).mul(x.div(Math.SQRT2).erf().add(1));
