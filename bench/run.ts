@@ -7,6 +7,7 @@ import { initBackend } from '../src/main/engine/backend';
 import { benchForward, GPT2_SMALL_SHAPE, SMALL_SHAPE } from './forward';
 import { benchPatchingDefault, benchPatchingGpt2Small } from './patching';
 import { benchAcdcDefault, benchAttributionGpt2Small } from './circuits';
+import { benchAcdcSpeed, benchEvaluationSpeed } from './edgeSpeed';
 
 type Bench = () => Promise<unknown>;
 
@@ -16,6 +17,8 @@ const BENCHES: Record<string, Bench> = {
   patchingHeadsDefault: benchPatchingDefault,
   patchingHeadsGpt2Small: benchPatchingGpt2Small,
   acdcDefault: benchAcdcDefault,
+  acdcSpeed: benchAcdcSpeed,
+  evaluationSpeed: benchEvaluationSpeed,
   attributionGpt2Small: benchAttributionGpt2Small,
 };
 

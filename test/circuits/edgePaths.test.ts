@@ -104,6 +104,20 @@ describe('slot path = hooked path', () => {
     }
   }
 
+  it.each(['logit-diff', 'kl'] as const)('the %s metric of many edge sets at once equals the per-copy metric of the hooked path', async (metric) => {
+    const { model } = randomModel(tinyConfig({ ...VARIANTS['LayerNorm + GELU MLPs'], vocab_size: VOCAB }), 4, 0.4);
+    models.push(model);
+    const slots = await EdgeRunner.create(model, batch, { metric, path: 'slots' });
+    const hooks = await EdgeRunner.create(model, batch, { metric, path: 'hooks' });
+    const masks = randomMasks(slots.graph.edgeCount, 17);
+    const a = await slots.evaluate(masks);
+    const b = await hooks.evaluate(masks);
+    for (let i = 0; i < masks.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(b[i])));
+    expect(Math.max(...b)).toBeGreaterThan(Math.min(...b) + 1e-3); // the edge sets matter
+    slots.dispose();
+    hooks.dispose();
+  });
+
   it('ACDC keeps the same edges on both paths (planted induction model and a random model)', async () => {
     const planted = plantedModel({ normalization: 'LN' }).model;
     models.push(planted);

@@ -26,6 +26,7 @@ import { chunkGroup, type PromptBatch, type PromptGroup } from '../analysis/prom
 import { tileCopies } from '../analysis/patching';
 import { ablatedOutputs, groupSenderMeans, type AblatedOutputs, type AblationKind, type MeanReference } from './ablation';
 import { ModelGraph, type SenderGroup } from './graph';
+import { copyMetric, type CopyMetric } from './copyMetric';
 import { maskFor, slotAttention, slotLogits, slotMlp, slotWeights, type SlotWeights } from './slotForward';
 
 /** Per edge: 1 present, 0 removed (Float32Array allows partial removal). */
@@ -35,7 +36,7 @@ export interface EdgeRunnerOptions {
   ablation?: AblationKind;
   meanReference?: MeanReference;
   metric?: MetricKind;
-  /** Upper bound on rows x positions of one batched run (memory); default 8192. */
+  /** Upper bound on rows x positions of one batched run (memory); default 2^21 / d_model within 8192..32768 (more copies per run on small models, where per-operation overhead dominates). */
   maxRowTokens?: number;
   /** Split prompt groups into chunks of at most this many rows (memory of the caches); default 64. */
   maxGroupRows?: number;
@@ -59,6 +60,8 @@ interface GroupState {
   metric: Metric;
   /** clean - ablated input embeddings [1, 1, B*T*D] (the input node's difference, made once). */
   inputDiff: Tensor;
+  /** The metric of k copies at once (constants made once). */
+  copies: CopyMetric;
   /** Per layer, per head: ablated output [B|1, T, D]. */
   ablHeads: Tensor[][];
 }
@@ -84,6 +87,8 @@ export class EdgeRunner {
   private readonly slotW: SlotWeights;
   /** Forward passes made so far (each over up to maxRowTokens rows x positions). */
   runs = 0;
+  /** Prompt rows x blocks run so far (a prefix's blocks counted once). */
+  private rowBlocks = 0;
 
   private constructor(
     readonly model: HookedGPT2,
@@ -95,7 +100,7 @@ export class EdgeRunner {
     this.groups = groups;
     this.metricKind = opts.metric ?? 'logit-diff';
     this.ablation = opts.ablation ?? 'corrupted';
-    this.maxRowTokens = opts.maxRowTokens ?? 8192;
+    this.maxRowTokens = opts.maxRowTokens ?? Math.min(32768, Math.max(8192, Math.floor(2 ** 21 / model.config.dModel)));
     this.path = opts.path ?? 'slots';
     this.slotW = slotWeights(model);
     for (const g of groups) maskFor(this.slotW, g.T); // made now, so a call leaves the tensor count unchanged
@@ -128,7 +133,7 @@ export class EdgeRunner {
               inputDiff: abl.cleanInput.sub(abl.input).reshape([1, 1, -1]), // [1, 1, N]
               ablHeads: abl.heads.map((x) => tf.unstack(x, 2)), // H x [B|1, T, D]
             }));
-            states.push({ group, weight, B: group.rows.length, T: group.length, abl, metric, ...slots });
+            states.push({ group, weight, B: group.rows.length, T: group.length, abl, metric, copies: copyMetric(kind, group, abl.cleanLogits), ...slots });
             const [mc, mx] = await Promise.all([scalar(metric(abl.cleanLogits)), scalar(metric(abl.corruptedLogits))]);
             clean += weight * mc;
             corrupted += weight * mx;
@@ -142,6 +147,11 @@ export class EdgeRunner {
       throw err;
     }
     return new EdgeRunner(model, states, opts, { clean, corrupted });
+  }
+
+  /** Work done so far in full forwards of the whole dataset (blocks run / (blocks x prompts)). */
+  get forwardEquivalents(): number {
+    return this.rowBlocks / (this.model.config.nLayer * this.promptCount);
   }
 
   get promptCount(): number {
@@ -164,10 +174,14 @@ export class EdgeRunner {
       for (let c0 = 0; c0 < masks.length; c0 += plan[gi]) {
         progress.check();
         const chunk = masks.slice(c0, c0 + plan[gi]);
-        const values = tf.tidy(() => perCopy(g.metric, this.forwardGroup(gi, chunk, opts.prefix?.perGroup[gi], opts.prefix?.layer), chunk.length)); // [k]
+        const values = tf.tidy(() => {
+          const logits = this.forwardGroup(gi, chunk, opts.prefix?.perGroup[gi], opts.prefix?.layer); // [k*B, V]
+          return this.path === 'slots' ? g.copies(logits, chunk.length) : perCopy(g.metric, logits, chunk.length); // [k]
+        });
         const v = await values.data();
         values.dispose();
         this.runs++;
+        this.rowBlocks += chunk.length * g.B * (this.model.config.nLayer - (opts.prefix?.layer ?? 0));
         for (let i = 0; i < chunk.length; i++) out[c0 + i] += g.weight * v[i];
         await progress.step();
       }
@@ -214,6 +228,7 @@ export class EdgeRunner {
         });
         perGroup.push({ resid: result, diffs });
         this.runs++;
+        this.rowBlocks += g.B * layer;
       }
     } catch (err) {
       for (const p of perGroup) tf.dispose([p.resid, ...p.diffs.filter((d): d is Tensor => d !== undefined)]);
@@ -273,6 +288,7 @@ export class EdgeRunner {
     const needed = this.neededSenders(rems);
     const keep = (t: Tensor): Tensor => (keepAll ? tf.keep(t) : t);
     const lastCache = new Map<Tensor, Tensor>();
+    const stacks = new Map<string, Tensor>(); // sender differences stacked for slotCorrection
     /** A difference [k?, B*T*D] at the last position [k?, B*D] (already there when recorded in the final layer). */
     const atLast = (d: Tensor): Tensor => {
       if (T === 1 || (d.shape[1] as number) !== N) return d;
@@ -295,7 +311,7 @@ export class EdgeRunner {
       for (let h = 0; h < H; h++) {
         for (let which = 0; which < 3; which++) {
           const lastOnly = final && which === 0;
-          const corr = this.slotCorrection(rems, diffs, slot0 + 3 * h + which, lastOnly ? atLast : undefined); // [k|1, B*n*D]
+          const corr = this.slotCorrection(rems, diffs, slot0 + 3 * h + which, stacks, lastOnly ? atLast : undefined); // [k|1, B*n*D]
           if (corr) corrections.set(which * H + h, corr.reshape([-1, B * (lastOnly ? 1 : T), D]));
         }
       }
@@ -309,7 +325,7 @@ export class EdgeRunner {
       });
       resid = resid.add(attnOut); // [k|1, B*Tq, D]
       if (!attnOnly) {
-        const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l), final ? atLast : undefined); // [k|1, B*Tq*D]
+        const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l), stacks, final ? atLast : undefined); // [k|1, B*Tq*D]
         const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * Tq, D])) : resid); // [k|1, B*Tq, D]
         const node = graph.mlpNode(l);
         const abl = final ? atLastRows(g.abl.mlps[l], T) : g.abl.mlps[l]; // [B|1, Tq, D]
@@ -318,7 +334,7 @@ export class EdgeRunner {
       }
     }
     if (stop === L) {
-      const corr = this.slotCorrection(rems, diffs, graph.logitsSlot, atLast); // [k|1, B*D]
+      const corr = this.slotCorrection(rems, diffs, graph.logitsSlot, stacks, atLast); // [k|1, B*D]
       if (corr) resid = resid.sub(corr.reshape([-1, B, D])); // [k|1, B, D]
     }
     return resid;
@@ -331,7 +347,7 @@ export class EdgeRunner {
    * Shared differences go through one 2-D matMul; a difference that differs per copy is scaled
    * and added per sender (a batched matMul is slow on wasm).
    */
-  private slotCorrection(rems: Float32Array[], diffs: (Tensor | undefined)[], slot: number, view: (d: Tensor) => Tensor = (d) => d): Tensor | undefined {
+  private slotCorrection(rems: Float32Array[], diffs: (Tensor | undefined)[], slot: number, stacks: Map<string, Tensor>, view: (d: Tensor) => Tensor = (d) => d): Tensor | undefined {
     const k = rems.length;
     const first = this.graph.slotEdgeStart[slot];
     const senders = this.graph.slotSenderCount[slot];
@@ -355,7 +371,10 @@ export class EdgeRunner {
     if (shared.length) {
       const w = weights(shared);
       const n = shared.length;
-      const d = n === 1 ? view(diffs[shared[0]]!) : tf.concat(shared.map((s) => view(diffs[s]!))); // [n, N]
+      // Slots of one layer mostly share their senders: stack their differences once per forward.
+      const key = `${shared.join(',')}@${view(diffs[shared[0]]!).shape[1]}`;
+      let d = stacks.get(key);
+      if (!d) stacks.set(key, (d = n === 1 ? view(diffs[shared[0]]!) : tf.concat(shared.map((s) => view(diffs[s]!))))); // [n, N]
       acc = sameForEveryCopy(w, k) ? tf.matMul(tf.tensor2d(w.subarray(0, n), [1, n]), d) : tf.matMul(tf.tensor2d(w, [k, n]), d); // [1|k, N]
     }
     if (perCopy.length) {
@@ -531,6 +550,7 @@ function sameForEveryCopy(w: Float32Array, k: number): boolean {
 function disposeState(s: GroupState): void {
   s.abl.dispose();
   tf.dispose([s.inputDiff, ...s.ablHeads.flat()]);
+  s.copies.dispose();
 }
 
 /** 1 - presence, per edge. */
