@@ -127,12 +127,14 @@ describe('slot path = hooked path', () => {
     for (const [model, prompts, tau] of [[planted, induction, 0.05], [random, batch, 0.02]] as const) {
       const kept: string[] = [];
       for (const path of ['slots', 'hooks'] as const) {
+        const before = tf.memory().numTensors;
         const runner = await EdgeRunner.create(model, prompts, { path });
         const r = await runAcdc(runner, { tau });
         kept.push(Array.from(r.mask).join(''));
         expect(r.edges).toBeGreaterThan(0);
         expect(r.edges).toBeLessThan(runner.graph.edgeCount); // ACDC removed something: the comparison is not trivial
         runner.dispose();
+        expect(tf.memory().numTensors).toBe(before); // set-up, ACDC and dispose leave nothing behind
       }
       expect(kept[0]).toBe(kept[1]);
     }

@@ -73,7 +73,7 @@ export function slotWeights(model: HookedGPT2): SlotWeights {
 /** The causal mask bias for length T, made once per runner. */
 export function maskFor(sw: SlotWeights, T: number): Tensor {
   let m = sw.masks.get(T);
-  if (!m) sw.masks.set(T, (m = tf.keep(causalMaskBias(T)))); // [T, T]
+  if (!m) sw.masks.set(T, (m = tf.keep(tf.tidy(() => causalMaskBias(T))))); // [T, T] (kept past any enclosing tidy)
   return m;
 }
 
