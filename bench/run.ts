@@ -8,6 +8,7 @@ import { benchForward, GPT2_SMALL_SHAPE, SMALL_SHAPE } from './forward';
 import { benchPatchingDefault, benchPatchingGpt2Small } from './patching';
 import { benchAcdcDefault, benchAttributionGpt2Small } from './circuits';
 import { benchAcdcSpeed, benchEvaluationSpeed } from './edgeSpeed';
+import { benchLongPromptGpt2Small } from './longPrompt';
 
 type Bench = () => Promise<unknown>;
 
@@ -19,6 +20,7 @@ const BENCHES: Record<string, Bench> = {
   acdcDefault: benchAcdcDefault,
   acdcSpeed: benchAcdcSpeed,
   evaluationSpeed: benchEvaluationSpeed,
+  longPromptGpt2Small: benchLongPromptGpt2Small,
   attributionGpt2Small: benchAttributionGpt2Small,
 };
 

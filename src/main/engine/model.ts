@@ -150,7 +150,15 @@ export class HookedGPT2 {
           resid = this.embed(tf.tensor2d(ids!.flat, [ids!.B, ids!.T], 'int32'), runner); // tokens [B, T]
           firstLayer = 0;
         }
-        for (let l = firstLayer; l < stopAt; l++) resid = this.block(l, resid, runner);
+        // Without hooks nothing outlives a block but its output and the cached names (kept), so each
+        // block gets its own scope: the peak is one block's intermediates, which lets a full
+        // 1024-token context run within wasm's 4 GiB. Hooks may hold tensors across blocks, so
+        // hooked runs keep the single scope.
+        const scoped = hooks.length === 0;
+        for (let l = firstLayer; l < stopAt; l++) {
+          const input = resid;
+          resid = scoped ? tf.tidy(() => this.block(l, input, runner)) : this.block(l, input, runner); // [B, T, D]
+        }
         if (opts.stopAtLayer !== undefined) return { logits: undefined, resid };
         const [B, T] = resid.shape as [number, number, number];
         const positions = opts.logits ?? 'all';
