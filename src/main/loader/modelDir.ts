@@ -9,6 +9,7 @@ import type { ParamDict, ParamTensor } from '../engine/params';
 import { loadTokenizer } from '../tokenizer/load';
 import type { Tokenizer } from '../tokenizer/types';
 import { ModelLoadError, throwIfAborted } from './errors';
+import { checkFiniteWeights } from './finiteWeights';
 import { checkParamBudget, planParams, type ParamSource, type StoredTensorInfo } from './paramPlan';
 import { SafetensorsReader } from './safetensors';
 import { findWeights, type WeightLayout } from './weightFiles';
@@ -135,6 +136,7 @@ async function readPlanned(plan: ParamSource[], readers: Map<string, Safetensors
         opts.onProgress?.(totalBytes === 0 ? 1 : doneBytes / totalBytes);
       },
     });
+    checkFiniteWeights(tensor, src.file, src.name);
     loaded.set(src.param, tensor);
   }
   // Insertion order follows expectedParamShapes, as randomParams does.
