@@ -4,6 +4,7 @@
  */
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { byteLevelTokenToText } from './byteLevel';
+import { declaresByteLevelRegex, useGpt2Pattern } from './gpt2Pattern';
 import type { Tokenizer } from './types';
 
 type Json = Record<string, unknown>;
@@ -39,6 +40,10 @@ export class HfTokenizer implements Tokenizer {
       unk_token: tokenContent(tokenizerConfig.unk_token) ?? unkToken,
     };
     this.lib = new HfLibTokenizer({ added_tokens: [], ...json }, libConfig);
+    if (declaresByteLevelRegex(json.pre_tokenizer) && useGpt2Pattern(this.lib.pre_tokenizer) === 0) {
+      // A library upgrade moved the pattern: fail loudly rather than tokenize unlike GPT-2.
+      throw new Error('the byte-level pre-tokenizer could not be given GPT-2\'s White_Space pattern');
+    }
     const libModel = this.lib.model;
     if (!libModel) throw new Error('tokenizer.json model could not be built');
     this.vocab = libModel.vocab;
