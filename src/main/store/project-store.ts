@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidDataError, ProjectLockedError, ProjectNotFoundError, StoreError, isBusyError } from './errors';
 import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations';
+import { checkWritable, projectPathKind } from './openChecks';
 import { probeProjectFile, type IntegrityMode } from './probe';
 import { describeHolder, HEARTBEAT_INTERVAL_MS, holderIsAlive, readLock, releaseLock, touchLock, writeLock } from './lock';
 import { nowIso } from './values';
@@ -124,11 +125,13 @@ export class ProjectStore {
   static open(file: string, opts: OpenOptions = {}): ProjectStore {
     const abs = path.resolve(file);
     let created = false;
-    if (!fs.existsSync(abs)) {
+    // stat only: a FIFO, device, directory or dangling link is refused before anything opens it.
+    if (projectPathKind(abs) === 'missing') {
       if (!opts.create) throw new ProjectNotFoundError(abs);
       createNewFile(abs, opts);
       created = true;
     }
+    checkWritable(abs);
     const key = fs.realpathSync(abs);
     if (openInThisProcess.has(key)) throw new ProjectLockedError(abs, 'it is already open in this process');
     const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
