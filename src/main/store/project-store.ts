@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { InvalidDataError, ProjectLockedError, ProjectNotFoundError, StoreError, isBusyError } from './errors';
 import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations';
 import { checkWritable, projectPathKind } from './openChecks';
+import { recordPendingExport, sweepInterruptedExports } from './pendingExports';
 import { probeProjectFile, type IntegrityMode } from './probe';
 import { describeHolder, HEARTBEAT_INTERVAL_MS, holderIsAlive, readLock, releaseLock, touchLock, writeLock } from './lock';
 import { nowIso } from './values';
@@ -124,6 +125,7 @@ export class ProjectStore {
 
   static open(file: string, opts: OpenOptions = {}): ProjectStore {
     const abs = path.resolve(file);
+    sweepInterruptedExports();
     let created = false;
     // stat only: a FIFO, device, directory or dangling link is refused before anything opens it.
     if (projectPathKind(abs) === 'missing') {
@@ -220,6 +222,7 @@ export class ProjectStore {
 export function writeConsistentCopy(db: Database.Database, dest: string): void {
   const tmp = `${dest}.partial-${process.pid}`;
   fs.rmSync(tmp, { force: true });
+  const forget = recordPendingExport(tmp);
   try {
     db.prepare('VACUUM INTO ?').run(tmp);
     const copy = new Database(tmp);
@@ -231,6 +234,7 @@ export function writeConsistentCopy(db: Database.Database, dest: string): void {
     }
     fs.linkSync(tmp, dest);
   } finally {
-    fs.rmSync(tmp, { force: true });
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true });
+    forget();
   }
 }
