@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, ProjectStore, StoreError, applyMigrations } from '../../src/main/store';
+import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, ProjectStore, StoreError, applyMigrations, importProject } from '../../src/main/store';
 import { REPO_ROOT } from './fixtures/child';
 import { populate } from './fixtures/populate';
 import { listDir, makeTempDir, removeDir, sha256File } from './helpers';
@@ -126,6 +126,14 @@ describe('refused project files', () => {
       expect((caught as Error).message).toContain(file);
       expect((caught as Error).message).toMatch(message);
     }
+    // As the source of an import too: refused from stat alone, no copy made.
+    let importErr: unknown;
+    try {
+      importProject(file, path.join(dir, 'imported.cwb')).close();
+    } catch (err) {
+      importErr = err;
+    }
+    expect((importErr as StoreError).code).toBe('NOT_A_FILE');
     const after = fs.lstatSync(file);
     expect([after.mode, after.mtimeMs, after.size]).toEqual([before.mode, before.mtimeMs, before.size]);
     expect(listDir(dir)).toEqual(listing);
