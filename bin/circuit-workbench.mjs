@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/index.ts');
-process.exit(await main(process.argv.slice(2)));
+const { exitAfterFlush } = await import('../src/cli/exit.ts');
+await exitAfterFlush(await main(process.argv.slice(2)));

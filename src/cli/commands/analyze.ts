@@ -136,9 +136,10 @@ const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
     const { items: its, batch } = await batchOf(ctx);
     const { session } = ctx;
     if (ctx.values.prompt !== undefined) {
-      const i = optionalInt(ctx.values, 'prompt', 0, 0);
-      if (i >= its.length) throw new CliError(`--prompt ${i} is outside 0..${its.length - 1}`);
-      const ids = encodePrompt(session.tokenizer, session.config, its[i][side(ctx.values)]);
+      // Prompts count from 1, as validation and evaluate number rows.
+      const n = optionalInt(ctx.values, 'prompt', 1, 1);
+      if (n > its.length) throw new CliError(`--prompt ${n} is outside 1..${its.length}`);
+      const ids = encodePrompt(session.tokenizer, session.config, its[n - 1][side(ctx.values)]);
       const r = await analysis.attentionPatterns(session.model, ids, analysis.positionLabels(session.tokenizer, ids));
       return { data: r, text: `attention patterns [layers, heads, dest, src] = [${r.shape.join(', ')}] for: ${r.tokens.join(' ')}` };
     }

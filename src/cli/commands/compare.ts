@@ -14,6 +14,7 @@ import { openModel } from '../../main/services/modelSession';
 import { ProjectStore } from '../../main/store';
 import { CliError, optionalInt, requireString, type Command } from '../command';
 import { readDatasetFile, validateAgainst } from './evaluate';
+import { maxPromptTokens } from '../../main/datasets';
 
 interface Opened {
   label: string;
@@ -59,7 +60,7 @@ export const compareCommand: Command = {
     const models = await openAll(specs, values.project as string | undefined);
     try {
       for (const m of models) {
-        const errors = validateAgainst(items, rows, m.tokenizer);
+        const errors = validateAgainst(items, rows, m.tokenizer, maxPromptTokens(m.config));
         if (errors.length > 0) throw new CliError(`${file}: ${errors.length} validation error(s) against ${m.label}'s tokenizer, first: ${errors[0].message}`);
       }
       const named = models.map((m) => asEvalModel(m.model, m.tokenizer, m.label));

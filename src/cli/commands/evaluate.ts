@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCsv, parseJsonl, validateDataset, type TaskItem, type ValidationError } from '../../main/datasets';
+import { decodeDatasetBytes, maxPromptTokens, parseCsv, parseJsonl, validateDataset, type TaskItem, type ValidationError } from '../../main/datasets';
+import { pathKind } from '../../main/loader/fileKind';
 import { evaluate, type EvaluationReport, type GroupStats } from '../../main/services/evaluate';
 import { openModel, resolveModelDir } from '../../main/services/modelSession';
 import type { Tokenizer } from '../../main/tokenizer/types';
@@ -13,13 +14,17 @@ const MAX_LISTED_ERRORS = 20;
 /** Parse a .jsonl or .csv dataset file. Parse errors name the file, the line/row and the field. */
 export async function readDatasetFile(file: string): Promise<{ items: TaskItem[]; rows: number[] }> {
   const format = datasetFormat(file);
-  let text: string;
+  const kind = pathKind(file);
+  if (kind.kind === 'missing') throw new CliError(`${file}: no such file`);
+  if (kind.kind === 'other') throw new CliError(`${file}: ${kind.what}; expected a dataset file (nothing was read)`);
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new CliError(`${file}: cannot read (${(err as Error).message})`);
   }
   const source = path.basename(file);
+  const text = decodeDatasetBytes(bytes, source);
   if (format === 'csv') {
     const items = parseCsv(text, source);
     // The header is row 1, so item i is row i + 2 (the numbering the CSV parser's errors use).
@@ -28,15 +33,15 @@ export async function readDatasetFile(file: string): Promise<{ items: TaskItem[]
   const items = parseJsonl(text, source);
   // JSONL rows are named by their line; blank lines are skipped by the parser.
   const rows: number[] = [];
-  text.replace(/^\uFEFF/, '').split('\n').forEach((line, i) => {
+  text.split('\n').forEach((line, i) => {
     if (line.trim() !== '') rows.push(i + 1);
   });
   return { items, rows };
 }
 
 /** Every validation error of the dataset against the model's tokenizer, rows as in the file. */
-export function validateAgainst(items: readonly TaskItem[], rows: readonly number[], tokenizer: Tokenizer): ValidationError[] {
-  return items.flatMap((item, i) => validateDataset([item], tokenizer, { firstRow: rows[i] }));
+export function validateAgainst(items: readonly TaskItem[], rows: readonly number[], tokenizer: Tokenizer, maxPromptTokens?: number): ValidationError[] {
+  return items.flatMap((item, i) => validateDataset([item], tokenizer, { firstRow: rows[i], maxPromptTokens }));
 }
 
 function fmt(s: GroupStats): string {
@@ -67,7 +72,7 @@ export const evaluateCommand: Command = {
     if (items.length === 0) throw new CliError(`${file}: the dataset has no items`);
     const session = await openModel(resolveModelDir(values.model as string | undefined));
     try {
-      const errors = validateAgainst(items, rows, session.tokenizer);
+      const errors = validateAgainst(items, rows, session.tokenizer, maxPromptTokens(session.config));
       if (errors.length > 0) {
         const listed = errors.slice(0, MAX_LISTED_ERRORS).map((e) => `  ${path.basename(file)}: ${e.message}`);
         if (errors.length > MAX_LISTED_ERRORS) listed.push(`  ... and ${errors.length - MAX_LISTED_ERRORS} more`);

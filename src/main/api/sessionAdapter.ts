@@ -2,7 +2,7 @@
 import { memoryInfo } from '../engine/backend';
 import type { ModelSession } from '../services/modelSession';
 import { predictNext } from '../services/predict';
-import { validateDataset } from '../datasets';
+import { maxPromptTokens, validateDataset } from '../datasets';
 import { ApiError } from '../../shared/api/errors';
 import type { ServiceParts } from './createServices';
 import type { ModelService } from './services';
@@ -20,7 +20,7 @@ export function modelServiceFromSession(session: ModelSession): ModelService {
       return predictions.map(({ token, id, logit, prob }) => ({ token, id, logit, prob }));
     },
     dir: session.dir,
-    checkItems: (items, firstRow) => validateDataset(items, session.tokenizer, { firstRow }).map((p) => ({ row: p.row, field: p.field, message: p.message })),
+    checkItems: (items, firstRow) => validateDataset(items, session.tokenizer, { firstRow, maxPromptTokens: maxPromptTokens(session.config) }).map((p) => ({ row: p.row, field: p.field, message: p.message })),
   };
 }
 

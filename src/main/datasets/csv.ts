@@ -6,6 +6,8 @@
  */
 import type { TaskItem } from './types';
 import { DatasetParseError, ITEM_FIELDS, parseItem, parseMeta, type RecordPlace } from './parseItem';
+import { checkDatasetText } from './encoding';
+import { parseJsonStrict } from '../loader/strictJson';
 
 export const CSV_COLUMNS: readonly string[] = ITEM_FIELDS;
 
@@ -116,6 +118,13 @@ export function readCsvRecords(text: string, source: string): CsvRecord[] {
 
 /** Parse CSV text; errors name `source`, the row (the header is row 1), its line and the field. */
 export function parseCsv(text: string, source = 'dataset.csv'): TaskItem[] {
+  checkDatasetText(text, source);
+  // Spreadsheets in many locales save with ';': say so before the rows fail for another reason.
+  const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0];
+  const bySemicolon = firstLine.includes(',') ? [] : firstLine.split(';');
+  if (bySemicolon.length > 1 && bySemicolon.every((name) => CSV_COLUMNS.includes(name.trim().replace(/^"|"$/g, '')))) {
+    throw new DatasetParseError(`${source}: line 1 (header): columns are separated by semicolons; this reader takes comma-separated values (save or export the file with commas)`, source, 1);
+  }
   const records = readCsvRecords(text.replace(/^\uFEFF/, ''), source);
   if (records.length === 0) throw new DatasetParseError(`${source}: no header row`, source, 1);
   const header = records[0];
@@ -161,7 +170,7 @@ export function parseCsv(text: string, source = 'dataset.csv'): TaskItem[] {
 
 function parseMetaJson(cell: string, place: RecordPlace): unknown {
   try {
-    return JSON.parse(cell);
+    return parseJsonStrict(cell);
   } catch (error) {
     throw new DatasetParseError(
       `${place.source}: ${place.label}, field "meta": invalid JSON: ${(error as Error).message}`,

@@ -8,9 +8,11 @@ export { itemSplit, namePairSplit, comboSplit, namePairKey, HELDOUT_MODULUS, typ
 export { toJsonl, parseJsonl } from './jsonl';
 export { toCsv, parseCsv, CSV_COLUMNS } from './csv';
 export { DatasetParseError } from './parseItem';
+export { decodeDatasetBytes } from './encoding';
 export {
   validateDataset,
   unknownWords,
+  maxPromptTokens,
   type ValidationError,
   type ValidationProblem,
   type ValidateOptions,

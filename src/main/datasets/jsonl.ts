@@ -1,6 +1,8 @@
 /** JSONL import/export: one JSON object per line, fields in TaskItem order. */
 import type { TaskItem } from './types';
 import { DatasetParseError, parseItem } from './parseItem';
+import { checkDatasetText } from './encoding';
+import { DuplicateKeyError, parseJsonStrict } from '../loader/strictJson';
 
 /** Fixed key order, so that exports are byte-stable and diff well. */
 function ordered(item: TaskItem): Record<string, unknown> {
@@ -23,6 +25,7 @@ export function toJsonl(items: readonly TaskItem[]): string {
 /** Parse JSONL text; blank lines are skipped; errors name `source`, the line and the field. */
 export function parseJsonl(text: string, source = 'dataset.jsonl'): TaskItem[] {
   const items: TaskItem[] = [];
+  checkDatasetText(text, source);
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   lines.forEach((raw, index) => {
     const line = index + 1;
@@ -30,8 +33,9 @@ export function parseJsonl(text: string, source = 'dataset.jsonl'): TaskItem[] {
     if (content.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(content);
+      value = parseJsonStrict(content);
     } catch (error) {
+      if (error instanceof DuplicateKeyError) throw new DatasetParseError(`${source}: line ${line}, field ${JSON.stringify(error.key)}: appears twice in one row`, source, line, error.key);
       throw new DatasetParseError(`${source}: line ${line}: invalid JSON: ${(error as Error).message}`, source, line);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -34,7 +34,8 @@ function fail(place: RecordPlace, field: string | undefined, problem: string): n
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `"${value}"` : `${typeof value} ${JSON.stringify(value)}`;
+  const shown = (s: string) => (s.length <= 80 ? s : `${s.slice(0, 80)}… (${s.length} characters)`);
+  return typeof value === 'string' ? `"${shown(value)}"` : `${typeof value} ${shown(JSON.stringify(value))}`;
 }
 
 export function parseMeta(value: unknown, place: RecordPlace): Record<string, string> {
@@ -53,7 +54,7 @@ export function parseMeta(value: unknown, place: RecordPlace): Record<string, st
 export function parseItem(record: Record<string, unknown>, place: RecordPlace): TaskItem {
   for (const key of Object.keys(record)) {
     if (!(ITEM_FIELDS as readonly string[]).includes(key)) {
-      fail(place, key, `unknown field (expected: ${ITEM_FIELDS.join(', ')})`);
+      fail(place, key.length <= 80 ? key : `${key.slice(0, 80)}…`, `unknown field (expected: ${ITEM_FIELDS.join(', ')})`);
     }
   }
   for (const field of STRING_FIELDS) {
@@ -62,7 +63,7 @@ export function parseItem(record: Record<string, unknown>, place: RecordPlace): 
   }
   const task = record.task as string;
   if (!(TASK_NAMES as readonly string[]).includes(task)) {
-    fail(place, 'task', `unknown task "${task}" (expected one of: ${TASK_NAMES.join(', ')})`);
+    fail(place, 'task', `unknown task ${describe(task)} (expected one of: ${TASK_NAMES.join(', ')})`);
   }
   const item: TaskItem = {
     clean: record.clean as string,

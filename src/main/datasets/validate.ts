@@ -8,7 +8,9 @@ export type ValidationProblem =
   | 'same-answers'
   | 'answer-not-single-token'
   | 'length-mismatch'
-  | 'unknown-word';
+  | 'unknown-word'
+  | 'special-token'
+  | 'too-long';
 
 export interface ValidationError {
   /** 1-based row: `firstRow` for the first item (see ValidateOptions). */
@@ -25,13 +27,16 @@ export interface ValidateOptions {
    * blank lines, 2 matches a CSV file whose header is row 1.
    */
   firstRow?: number;
+  /** Longest prompt the model reads (its context, less one when it prepends BOS); unchecked when absent. */
+  maxPromptTokens?: number;
 }
 
 const TEXT_FIELDS = ['clean', 'corrupted', 'correct', 'incorrect'] as const;
 const ALL_FIELDS = [...TEXT_FIELDS, 'template', 'task'] as const;
 
+/** Quoted, and cut to 80 characters so an enormous field is never echoed whole. */
 function quoted(s: string): string {
-  return JSON.stringify(s);
+  return s.length <= 80 ? JSON.stringify(s) : `${JSON.stringify(s.slice(0, 80))}… (${s.length} characters)`;
 }
 
 /**
@@ -73,6 +78,11 @@ export function validateDataset(
 
     for (const field of ['correct', 'incorrect'] as const) {
       const answerIds = ids[field];
+      const special = answerIds?.find((id) => id === tokenizer.bosId);
+      if (special !== undefined) {
+        report(field, 'special-token', `answer ${quoted(item[field])} is the special token ${quoted(tokenizer.idToToken(special) ?? String(special))}, not a word the model can be scored on`);
+        continue;
+      }
       if (answerIds === undefined || answerIds.length === 1) continue;
       const pieces = tokenizer.tokenStrings(answerIds).map(quoted).join(', ');
       report(
@@ -84,6 +94,11 @@ export function validateDataset(
 
     const clean = ids.clean;
     const corrupted = ids.corrupted;
+    const max = options.maxPromptTokens;
+    for (const field of ['clean', 'corrupted'] as const) {
+      const n = ids[field]?.length ?? 0;
+      if (max !== undefined && n > max) report(field, 'too-long', `the prompt is ${n} tokens; the model reads at most ${max}`);
+    }
     if (clean !== undefined && corrupted !== undefined && clean.length !== corrupted.length) {
       report(
         'corrupted',
@@ -105,4 +120,9 @@ export function unknownWords(text: string, tokenizer: Tokenizer): string[] {
   if (unk === undefined || !tokenizer.encode(text).includes(unk)) return [];
   const words = [...new Set(splitWords(text))].filter((w) => tokenizer.encode(w).includes(unk));
   return words.length > 0 ? words : [text];
+}
+
+/** The longest prompt a model reads: its context, less the BOS token it puts first (services/prompt encodePrompt). */
+export function maxPromptTokens(config: { nCtx: number; prependBos: boolean }): number {
+  return config.nCtx - (config.prependBos ? 1 : 0);
 }

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { openWorkerConnection, RunRepo, type Json, type ResultInput } from '../store';
 import { JobCancelledError } from './errors';
+import { checkFiniteResults } from './finiteResults';
 import type { JobContext, JobHandler, JobOutput, MainToWorker, WorkerJob, WorkerToMain } from './types';
 
 function errorText(err: unknown): string {
@@ -68,7 +69,9 @@ export async function runJob(job: WorkerJob, port: MessagePort): Promise<void> {
     const output = await handler(job.params, ctx);
     // A cancel that arrived while the handler finished still wins: no result is written.
     controller.signal.throwIfAborted();
-    outcome = runs.complete(job.runId, asResults(output))
+    const results = asResults(output);
+    checkFiniteResults(results);
+    outcome = runs.complete(job.runId, results)
       ? { type: 'finished', status: 'done' }
       : { type: 'finished', status: 'cancelled', error: 'the run was ended elsewhere before its result was written' };
   } catch (err) {

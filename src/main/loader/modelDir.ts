@@ -2,13 +2,17 @@
  * Loading a Hugging Face GPT-2 model directory (config.json, safetensors weights, tokenizer) into
  * the engine's ParamDict. Everything is validated from the headers before any tensor data is read.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, parseHfConfig, type ModelConfig } from '../engine/config';
 import type { ParamDict, ParamTensor } from '../engine/params';
 import { loadTokenizer } from '../tokenizer/load';
 import type { Tokenizer } from '../tokenizer/types';
 import { ModelLoadError, throwIfAborted } from './errors';
+import { checkFiniteWeights } from './finiteWeights';
+import { checkConfigBounds } from './configBounds';
+import { pathKind } from './fileKind';
+import { MAX_BYTES, readJsonChecked } from './readChecked';
 import { checkParamBudget, planParams, type ParamSource, type StoredTensorInfo } from './paramPlan';
 import { SafetensorsReader } from './safetensors';
 import { findWeights, type WeightLayout } from './weightFiles';
@@ -43,19 +47,9 @@ export const CONFIG_FILE = 'config.json';
 /** Read and parse config.json; its problems are ModelLoadErrors naming it. */
 export async function readModelConfig(dir: string): Promise<{ config: ModelConfig; hfConfig: Record<string, unknown>; file: string }> {
   const file = join(dir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ModelLoadError(file, missing ? 'missing: a Hugging Face model directory needs config.json' : `cannot read (${(e as Error).message})`, { cause: e });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ModelLoadError(file, `not valid JSON (${(e as Error).message})`, { cause: e });
-  }
+  if (pathKind(file).kind === 'missing') throw new ModelLoadError(file, 'missing: a Hugging Face model directory needs config.json');
+  const raw = await readJsonChecked(file, MAX_BYTES.config);
+  checkConfigBounds(raw, file);
   try {
     return { config: parseHfConfig(raw, file), hfConfig: raw as Record<string, unknown>, file };
   } catch (e) {
@@ -135,6 +129,7 @@ async function readPlanned(plan: ParamSource[], readers: Map<string, Safetensors
         opts.onProgress?.(totalBytes === 0 ? 1 : doneBytes / totalBytes);
       },
     });
+    checkFiniteWeights(tensor, src.file, src.name);
     loaded.set(src.param, tensor);
   }
   // Insertion order follows expectedParamShapes, as randomParams does.

@@ -2,9 +2,10 @@
  * Finding the weights of a Hugging Face model directory: `model.safetensors`, or shards listed by
  * `model.safetensors.index.json`. PyTorch pickles are refused, never unpickled.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ModelLoadError } from './errors';
+import { checkRegularFile, MAX_BYTES, readJsonChecked } from './readChecked';
 
 export const SINGLE_WEIGHTS_FILE = 'model.safetensors';
 export const SHARD_INDEX_FILE = 'model.safetensors.index.json';
@@ -40,9 +41,10 @@ export function conversionCommand(dir: string): string {
 
 export async function findWeights(dir: string): Promise<WeightLayout> {
   const single = join(dir, SINGLE_WEIGHTS_FILE);
-  if (await exists(single)) return { kind: 'single', file: single };
+  // stat only: a FIFO, device, directory or dangling link is refused by name, never opened.
+  if (checkRegularFile(single)) return { kind: 'single', file: single };
   const indexFile = join(dir, SHARD_INDEX_FILE);
-  if (await exists(indexFile)) return readShardIndex(dir, indexFile);
+  if (checkRegularFile(indexFile)) return readShardIndex(dir, indexFile);
 
   const names = await readdir(dir);
   const pickles = names.filter((n) => PICKLE_FILE.test(n));
@@ -64,12 +66,7 @@ export async function findWeights(dir: string): Promise<WeightLayout> {
 }
 
 async function readShardIndex(dir: string, indexFile: string): Promise<WeightLayout> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(indexFile, 'utf8'));
-  } catch (e) {
-    throw new ModelLoadError(indexFile, `not valid JSON (${(e as Error).message})`, { cause: e });
-  }
+  const raw = await readJsonChecked(indexFile, MAX_BYTES.index);
   const map = (raw as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new ModelLoadError(indexFile, 'has no "weight_map" object (tensor name -> shard file)');
@@ -87,7 +84,7 @@ async function readShardIndex(dir: string, indexFile: string): Promise<WeightLay
       throw new ModelLoadError(indexFile, `weight_map entry "${name}" points outside the model directory: "${shard}"`);
     }
     if (!checked.has(shardPath)) {
-      checked.set(shardPath, await exists(shardPath));
+      checked.set(shardPath, checkRegularFile(shardPath));
       if (!checked.get(shardPath)) {
         throw new ModelLoadError(indexFile, `weight_map names shard "${shard}" (for tensor "${name}"), but ${shardPath} does not exist`);
       }

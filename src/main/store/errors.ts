@@ -12,7 +12,9 @@ export type StoreErrorCode =
   | 'LOCKED'
   | 'INVALID_DATA'
   | 'NO_SUCH_ROW'
-  | 'EXISTS';
+  | 'EXISTS'
+  | 'NOT_A_FILE'
+  | 'READ_ONLY';
 
 export class StoreError extends Error {
   constructor(
@@ -72,6 +74,22 @@ export class ProjectLockedError extends StoreError {
   constructor(file: string, detail: string) {
     super('LOCKED', `${file}: the project is in use by another process (${detail}). Close it there first, then open it again.`, file);
     this.name = 'ProjectLockedError';
+  }
+}
+
+/** The path names a directory, a named pipe, a device or a dangling link: never opened, never read. */
+export class NotAFileError extends StoreError {
+  constructor(file: string, detail: string) {
+    super('NOT_A_FILE', `${file}: not a project file (${detail}). Pick a .cwb project file; nothing was read or changed.`, file);
+    this.name = 'NotAFileError';
+  }
+}
+
+/** The project cannot be written here; refused before SQLite creates any -wal/-shm file. */
+export class ReadOnlyProjectError extends StoreError {
+  constructor(file: string, detail: string) {
+    super('READ_ONLY', `${file}: cannot open the project for writing (${detail}). Copy it to a writable folder or change its permissions; it was left unchanged.`, file);
+    this.name = 'ReadOnlyProjectError';
   }
 }
 

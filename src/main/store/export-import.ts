@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidDataError, StoreError } from './errors';
+import { projectPathKind } from './openChecks';
 import { probeProjectFile, withReadOnlyConnection } from './probe';
 import { ProjectStore, writeConsistentCopy, type OpenOptions } from './project-store';
 import type { CircuitGraph } from './repos/circuit-graph';
@@ -23,8 +24,9 @@ export const RESULT_JSON_FORMAT = 'circuit-workbench/result@1';
 export function importProject(source: string, dest: string, opts: Omit<OpenOptions, 'create'> = {}): ProjectStore {
   const src = path.resolve(source);
   const abs = path.resolve(dest);
-  if (!fs.existsSync(src)) throw new StoreError('NOT_FOUND', `${src}: no such file to import`, src);
-  if (fs.existsSync(abs)) throw new StoreError('EXISTS', `${abs}: already exists; choose another file name for the imported project`, abs);
+  // stat only: a FIFO or device as the source would block the header read forever.
+  if (projectPathKind(src) === 'missing') throw new StoreError('NOT_FOUND', `${src}: no such file to import`, src);
+  if (fs.existsSync(abs) || fs.lstatSync(abs, { throwIfNoEntry: false })) throw new StoreError('EXISTS', `${abs}: already exists; choose another file name for the imported project`, abs);
   probeProjectFile(src, { integrity: opts.integrity, busyTimeoutMs: opts.busyTimeoutMs });
   withReadOnlyConnection(src, opts.busyTimeoutMs ?? 2000, (reader) => writeConsistentCopy(reader, abs));
   return ProjectStore.open(abs, opts);

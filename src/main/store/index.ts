@@ -2,6 +2,7 @@
 export * from './errors';
 export { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, applyMigrations, schemaVersion, type Migration } from './migrations';
 export { probeProjectFile, FULL_CHECK_LIMIT_BYTES, type IntegrityMode, type ProbeReport } from './probe';
+export { sweepInterruptedExports, pendingExportsDir } from './pendingExports';
 export { ProjectStore, configureConnection, DEFAULT_BUSY_TIMEOUT_MS, type OpenOptions, type OpenReport, type ProjectInfo } from './project-store';
 export { importProject, circuitToJson, circuitFromJson, resultToJson, resultToCsv, CIRCUIT_JSON_FORMAT, RESULT_JSON_FORMAT, type CircuitJson, type ResultJson } from './export-import';
 export type { Json } from './values';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { APPLICATION_ID, LATEST_SCHEMA_VERSION } from './migrations';
+import { APPLICATION_ID, LATEST_SCHEMA_VERSION, applyMigrations } from './migrations';
 import { CorruptedProjectError, NewerSchemaError, NotAProjectError, NotSqliteError, ProjectLockedError, isBusyError, isCorruptError } from './errors';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -92,12 +92,44 @@ export function probeProjectFile(file: string, opts: { integrity?: IntegrityMode
       if (messages.length !== 1 || messages[0] !== 'ok') {
         throw new CorruptedProjectError(file, `${check}: ${messages.slice(0, 3).join('; ')}${messages.length > 3 ? `; and ${messages.length - 3} more` : ''}`);
       }
+      checkTables(file, db, userVersion);
       return { schemaVersion: userVersion, check, checkMs: performance.now() - t0 };
     });
   } catch (err) {
     if (isCorruptError(err)) throw new CorruptedProjectError(file, (err as Error).message);
     if (isBusyError(err)) throw new ProjectLockedError(file, `SQLite reports: ${(err as Error).message}`);
     throw err;
+  }
+}
+
+const tablesByVersion = new Map<number, string[]>();
+
+/** The tables a file of `version` has: the migrations up to it, run on an in-memory database. */
+function expectedTables(version: number): string[] {
+  let tables = tablesByVersion.get(version);
+  if (!tables) {
+    const mem = new Database(':memory:');
+    try {
+      applyMigrations(mem, version);
+      tables = tableNames(mem);
+    } finally {
+      mem.close();
+    }
+    tablesByVersion.set(version, tables);
+  }
+  return tables;
+}
+
+const tableNames = (db: Database.Database): string[] =>
+  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+
+/** A file with our id and version but without its tables (e.g. an emptied file) is refused before anything writes. */
+function checkTables(file: string, db: Database.Database, version: number): void {
+  const present = new Set(tableNames(db));
+  const missing = expectedTables(version).filter((t) => !present.has(t));
+  if (missing.length > 0) {
+    const listed = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+    throw new CorruptedProjectError(file, `schema version ${version} needs ${expectedTables(version).length} tables; ${missing.length} are missing: ${listed}`);
   }
 }
 

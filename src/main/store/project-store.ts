@@ -8,6 +8,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidDataError, ProjectLockedError, ProjectNotFoundError, StoreError, isBusyError } from './errors';
 import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations';
+import { checkWritable, projectPathKind } from './openChecks';
+import { recordPendingExport, sweepInterruptedExports } from './pendingExports';
 import { probeProjectFile, type IntegrityMode } from './probe';
 import { describeHolder, HEARTBEAT_INTERVAL_MS, holderIsAlive, readLock, releaseLock, touchLock, writeLock } from './lock';
 import { nowIso } from './values';
@@ -123,12 +125,15 @@ export class ProjectStore {
 
   static open(file: string, opts: OpenOptions = {}): ProjectStore {
     const abs = path.resolve(file);
+    sweepInterruptedExports();
     let created = false;
-    if (!fs.existsSync(abs)) {
+    // stat only: a FIFO, device, directory or dangling link is refused before anything opens it.
+    if (projectPathKind(abs) === 'missing') {
       if (!opts.create) throw new ProjectNotFoundError(abs);
       createNewFile(abs, opts);
       created = true;
     }
+    checkWritable(abs);
     const key = fs.realpathSync(abs);
     if (openInThisProcess.has(key)) throw new ProjectLockedError(abs, 'it is already open in this process');
     const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
@@ -217,6 +222,7 @@ export class ProjectStore {
 export function writeConsistentCopy(db: Database.Database, dest: string): void {
   const tmp = `${dest}.partial-${process.pid}`;
   fs.rmSync(tmp, { force: true });
+  const forget = recordPendingExport(tmp);
   try {
     db.prepare('VACUUM INTO ?').run(tmp);
     const copy = new Database(tmp);
@@ -228,6 +234,7 @@ export function writeConsistentCopy(db: Database.Database, dest: string): void {
     }
     fs.linkSync(tmp, dest);
   } finally {
-    fs.rmSync(tmp, { force: true });
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true });
+    forget();
   }
 }

@@ -4,6 +4,7 @@
  */
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { byteLevelTokenToText } from './byteLevel';
+import { declaresByteLevelRegex, useGpt2Pattern } from './gpt2Pattern';
 import type { Tokenizer } from './types';
 
 type Json = Record<string, unknown>;
@@ -13,6 +14,23 @@ function tokenContent(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null && typeof (value as Json).content === 'string') return (value as Json).content as string;
   return undefined;
+}
+
+const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+
+/** The library would fail with e.g. "config.merges.map is not a function"; say which field is wrong. */
+function checkBpeModel(model: Json): void {
+  if (typeof model.vocab !== 'object' || model.vocab === null || Array.isArray(model.vocab)) throw new Error(`"model.vocab" must be an object (token -> id), got ${typeName(model.vocab)}`);
+  if (!Array.isArray(model.merges)) throw new Error(`"model.merges" must be a list of merges ("a b" strings or [a, b] pairs), got ${typeName(model.merges)}`);
+  const bad = model.merges.findIndex((m) => !(typeof m === 'string' || (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string'))));
+  if (bad >= 0) throw new Error(`"model.merges" item ${bad + 1} is ${typeName(model.merges[bad])}, not an "a b" string or an [a, b] pair`);
+}
+
+const QUOTE_LIMIT = 80;
+
+/** Quote user text in a message without echoing unbounded input. */
+export function quoteShort(text: string): string {
+  return text.length <= QUOTE_LIMIT ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length} characters)`;
 }
 
 export class HfTokenizer implements Tokenizer {
@@ -30,6 +48,7 @@ export class HfTokenizer implements Tokenizer {
     if (model.type === 'BPE') this.kind = 'bpe';
     else if (model.type === 'WordLevel') this.kind = 'word';
     else throw new Error(`tokenizer model type ${JSON.stringify(model.type)} is not supported (BPE or WordLevel)`);
+    if (this.kind === 'bpe') checkBpeModel(model);
     const unkToken = typeof model.unk_token === 'string' ? model.unk_token : undefined;
     const libConfig: Json = {
       // Exact decoding for BPE (" ." stays " ."); word-level joins with spaces, so tidy punctuation.
@@ -39,6 +58,10 @@ export class HfTokenizer implements Tokenizer {
       unk_token: tokenContent(tokenizerConfig.unk_token) ?? unkToken,
     };
     this.lib = new HfLibTokenizer({ added_tokens: [], ...json }, libConfig);
+    if (declaresByteLevelRegex(json.pre_tokenizer) && useGpt2Pattern(this.lib.pre_tokenizer) === 0) {
+      // A library upgrade moved the pattern: fail loudly rather than tokenize unlike GPT-2.
+      throw new Error('the byte-level pre-tokenizer could not be given GPT-2\'s White_Space pattern');
+    }
     const libModel = this.lib.model;
     if (!libModel) throw new Error('tokenizer.json model could not be built');
     this.vocab = libModel.vocab;
@@ -64,7 +87,7 @@ export class HfTokenizer implements Tokenizer {
     if (text === '') return [];
     const { ids, tokens } = this.lib.encode(text, { add_special_tokens: false });
     const bad = ids.findIndex((id) => id === undefined);
-    if (bad >= 0) throw new Error(`cannot encode ${JSON.stringify(text)}: token ${JSON.stringify(tokens[bad])} is not in the vocabulary and it has no unknown token`);
+    if (bad >= 0) throw new Error(`cannot encode ${quoteShort(text)}: token ${quoteShort(tokens[bad])} is not in the vocabulary and it has no unknown token`);
     return ids;
   }
 

@@ -2,36 +2,21 @@
  * Loading a tokenizer from a model directory: tokenizer.json, else GPT-2's vocab.json + merges.txt.
  * File problems are ModelLoadErrors naming the file.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelLoadError } from '../loader/errors';
+import { checkRegularFile, MAX_BYTES, readJsonChecked, readTextChecked } from '../loader/readChecked';
 import { HfTokenizer } from './hfTokenizer';
 import { buildByteLevelBpeTokenizerJson } from './tokenizerJson';
 import type { Tokenizer } from './types';
 
 export const TOKENIZER_FILES = { json: 'tokenizer.json', vocab: 'vocab.json', merges: 'merges.txt', config: 'tokenizer_config.json' } as const;
 
+/** A regular file is there; anything else (FIFO, device, directory, dangling link) is refused, never opened. */
 async function exists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
+  return checkRegularFile(path);
 }
 
-async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ModelLoadError(path, `cannot read (${(e as Error).message})`, { cause: e });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ModelLoadError(path, `not valid JSON (${(e as Error).message})`, { cause: e });
-  }
-}
+const readJsonFile = (path: string): Promise<unknown> => readJsonChecked(path, MAX_BYTES.tokenizer);
 
 function asObject(value: unknown, file: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelLoadError(file, 'expected a JSON object');
@@ -92,12 +77,7 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
     throw new ModelLoadError(dir, `no tokenizer found: looked for ${TOKENIZER_FILES.json}, or ${TOKENIZER_FILES.vocab} + ${TOKENIZER_FILES.merges}`);
   }
   const vocab = parseVocab(await readJsonFile(paths.vocab), paths.vocab);
-  let mergesText: string;
-  try {
-    mergesText = await readFile(paths.merges, 'utf8');
-  } catch (e) {
-    throw new ModelLoadError(paths.merges, `cannot read (${(e as Error).message})`, { cause: e });
-  }
+  const mergesText = await readTextChecked(paths.merges, MAX_BYTES.tokenizer);
   const merges = parseMerges(mergesText, paths.merges);
   try {
     return tokenizerFromJson(buildByteLevelBpeTokenizerJson(vocab, merges), config);
