@@ -119,6 +119,10 @@ describe('every DLA component matches its independent value', () => {
         expect(Math.abs(sum - refDiff)).toBeLessThanOrEqual(1e-9 * Math.max(1, scale));
       });
 
+      expect(dla.kind).toBe('dla');
+      expect(dla.side).toBe('clean');
+      expect(dla.heads.shape).toEqual([config.nLayer, H]);
+      expect(dla.attnLayers).toHaveLength(config.nLayer);
       // Layer totals are the means of heads + b_O and of MLP + b_out.
       const meanOf = (name: string): number => pairs.reduce((a, _, i) => a + dla.perPrompt[i][dla.components.indexOf(name)], 0) / pairs.length;
       for (let l = 0; l < config.nLayer; l++) {
@@ -134,6 +138,8 @@ describe('every DLA component matches its independent value', () => {
       for (const group of dla.byPosition) {
         const n = lengths.filter((T) => T === group.length).length;
         expect(group.prompts).toBe(n);
+        expect(group.shape).toEqual([config.nLayer, H, group.length]);
+        expect(group.positions).toEqual(Array.from({ length: group.length }, (_, t) => String(t)));
         const expected = byPositionSums.get(group.length)!.map((x) => x / n);
         const scale = Math.max(...expected.map(Math.abs));
         group.values.forEach((x, k) => expect(Math.abs(x - expected[k]), `length ${group.length}, entry ${k}`).toBeLessThanOrEqual(TOLERANCE * scale));
