@@ -18,6 +18,8 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
+  // Build outputs and screenshots are not needed by the tests and change under a running build.
+  ignorePatterns: ['out', 'dist', 'test-results', '.tmp', 'docs/screenshots', 'reports'],
   concurrency: 2,
   timeoutMS: 60_000,
   // The wasm backend is slow on small machines; a mutant that loops gets killed by the timeout.
