@@ -114,3 +114,42 @@ export function copyTask(n: number, seed = 11, length = 6): { clean: number[]; c
 }
 
 export const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((s, x, i) => s + x * b[i], 0);
+
+/**
+ * A one-layer model whose attention writes nothing (all attention weights zero) and whose MLP
+ * neuron NEURON reads residual dimension 0 through a ReLU (W_in[0][NEURON] = 1, bias 0), so its
+ * activation at a position is written down from the embeddings: token t puts 0.1 t on dim 0,
+ * position p adds 0.01 p, and the neuron fires 0.1 t + 0.01 p. Neuron DEAD_NEURON reads
+ * -dim 0, so it never fires. No LayerNorm.
+ */
+export const NEURON = 2;
+export const DEAD_NEURON = 3;
+export const neuronActivation = (token: number, position: number): number => 0.1 * token + 0.01 * position;
+
+export function neuronModel(): { config: ModelConfig; model: HookedGPT2 } {
+  const Dn = 8;
+  const M = 6;
+  const Vn = 20;
+  const config = parseHfConfig({ n_layer: 1, n_head: 2, n_embd: Dn, n_positions: N_CTX, vocab_size: Vn, n_inner: M, activation_function: 'relu', normalization_type: null });
+  const wte = new Float32Array(Vn * Dn);
+  for (let t = 0; t < Vn; t++) wte[t * Dn] = 0.1 * t;
+  const wpe = new Float32Array(N_CTX * Dn);
+  for (let p = 0; p < N_CTX; p++) wpe[p * Dn] = 0.01 * p;
+  const cFc = new Float32Array(Dn * M); // [D, M]
+  cFc[0 * M + NEURON] = 1;
+  cFc[0 * M + DEAD_NEURON] = -1;
+  const zeros = (...shape: number[]) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  const params: ParamDict = new Map([
+    ['wte.weight', { shape: [Vn, Dn], data: wte }],
+    ['wpe.weight', { shape: [N_CTX, Dn], data: wpe }],
+    ['h.0.attn.c_attn.weight', zeros(Dn, 3 * Dn)],
+    ['h.0.attn.c_attn.bias', zeros(3 * Dn)],
+    ['h.0.attn.c_proj.weight', zeros(Dn, Dn)],
+    ['h.0.attn.c_proj.bias', zeros(Dn)],
+    ['h.0.mlp.c_fc.weight', { shape: [Dn, M], data: cFc }],
+    ['h.0.mlp.c_fc.bias', zeros(M)],
+    ['h.0.mlp.c_proj.weight', zeros(M, Dn)],
+    ['h.0.mlp.c_proj.bias', zeros(Dn)],
+  ]);
+  return { config, model: HookedGPT2.fromParams(config, params) };
+}

@@ -307,9 +307,25 @@ describe('circuit discovery and evaluation as jobs', () => {
     };
     const circuit = await router.invoke('circuit.create', { name: 'three nodes', graph });
     const outcome = await router.invoke('circuit.evaluate', { circuitId: circuit.id, datasetId });
-    const summary = outcome.summary as { faithfulness: { circuit: number; full: number; ratio: number }; minimality: { node: string }[] };
-    expect(outcome.faithfulness).toBeCloseTo(summary.faithfulness.circuit / summary.faithfulness.full, 6);
-    expect(outcome.completeness).toBeGreaterThanOrEqual(0);
+    type KnockOut = { nodes: string[]; circuit: number; full: number; score: number };
+    const summary = outcome.summary as {
+      faithfulness: { circuit: number; full: number; empty: number; ratio: number };
+      completeness: { random: KnockOut[]; classes: KnockOut[]; greedy: KnockOut[]; worst: number };
+      minimality: { node: string }[];
+    };
+    const f = summary.faithfulness;
+    expect(outcome.faithfulness).toBeCloseTo(f.circuit / f.full, 6);
+    // One inner node, so every knock-out set K is {} or {a0.h1}. Knocking a0.h1 out of the circuit
+    // leaves no edge: F(C\K) is the all-ablated F(∅) the faithfulness phase measured; K = {}
+    // gives F(C) and F(M) again. Completeness is the largest |F(C\K) - F(M\K)|.
+    const knockOuts = [...summary.completeness.random, ...summary.completeness.classes, ...summary.completeness.greedy];
+    expect(knockOuts.some((k) => k.nodes.includes('a0.h1'))).toBe(true);
+    for (const k of knockOuts) {
+      expect(k.circuit).toBeCloseTo(k.nodes.includes('a0.h1') ? f.empty : f.circuit, 5);
+      if (k.nodes.length === 0) expect(k.full).toBeCloseTo(f.full, 5);
+      expect(k.score).toBeCloseTo(Math.abs(k.circuit - k.full), 10);
+    }
+    expect(outcome.completeness).toBe(Math.max(...knockOuts.map((k) => k.score)));
     expect(summary.minimality.map((m) => m.node)).toEqual(['a0.h1']);
     expect(outcome.run).toMatchObject({ kind: 'circuit-eval', status: 'done' });
   });

@@ -55,7 +55,14 @@ describe('the ACDC job', () => {
       const resumed = circuitOf(store, await runner.resume(runId).done);
       expect(resumed.mask).toEqual(reference.mask);
       expect(resumed.summary.resumedFrom).toBe(cp.next);
-      expect(resumed.summary.finalState).toEqual(reference.summary.finalState === undefined ? undefined : { ...(reference.summary.finalState as object), steps: (resumed.summary.finalState as { steps: number }).steps });
+      // Both runs end in the same final state: every edge visited, the same counts and metric.
+      // Only the step count may differ (the resumed run's steps count from its checkpoint).
+      type FinalState = { edgeCount: number; next: number; done: boolean; kept: number; removed: number; skipped: number; tried: number; current: number; steps: number };
+      const first = reference.summary.finalState as FinalState;
+      const second = resumed.summary.finalState as FinalState;
+      expect(first).toMatchObject({ edgeCount: 46, next: 46, done: true, kept: 5 });
+      expect(first.removed + first.skipped).toBe(41);
+      expect(second).toEqual({ ...first, current: expect.closeTo(first.current, 6), steps: second.steps });
     } finally {
       await runner.shutdown();
       store.close();

@@ -236,16 +236,14 @@ describe('circuit evaluation on the planted circuit', () => {
     const at = (f: number): number => curve.points.find((p) => p.fraction === f)!.faithfulness;
     for (const f of [0.1, 0.2, 0.5, 1]) expect(at(f)).toBeCloseTo(1, 3);
     expect(at(0.05)).toBeLessThan(0.9); // three edges cannot carry the circuit
-    let cpr = 0;
-    let cmd = 0;
-    for (let i = 1; i < fractions.length; i++) {
-      const [a, b] = [curve.points[i - 1], curve.points[i]];
-      cpr += (b.fraction - a.fraction) * (a.faithfulness + b.faithfulness) / 2;
-      cmd += (b.fraction - a.fraction) * (Math.abs(1 - a.faithfulness) + Math.abs(1 - b.faithfulness)) / 2;
-    }
-    expect(curve.cpr).toBeCloseTo(cpr, 10);
-    expect(curve.cmd).toBeCloseTo(cmd, 10);
-    expect(curve.cmd).toBeGreaterThan(0);
+    // From the construction: f = 1 from fraction 0.1 on (the planted edges are in), f3 = f(0.05)
+    // below it. The areas over [0.05, 1] in closed form (trapezoids on 0.05..0.1, then f = 1):
+    //   CPR = 0.05 (f3 + 1) / 2 + (1 - 0.1) = 0.9 + 0.025 (f3 + 1),   CMD = 0.025 |1 - f3|.
+    // Each point with f = 1 is within 1e-3 of it, so the areas are within 1e-3 too.
+    const f3 = at(0.05);
+    expect(Math.abs(curve.cpr - (0.9 + 0.025 * (f3 + 1)))).toBeLessThan(1e-3);
+    expect(Math.abs(curve.cmd - 0.025 * Math.abs(1 - f3))).toBeLessThan(1e-3);
+    expect(curve.cmd).toBeGreaterThan(0.025 * 0.1); // f3 < 0.9 above
     runner.dispose();
   });
 

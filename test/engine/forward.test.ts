@@ -6,19 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HookedGPT2 } from '../../src/main/engine/model';
 import { loadModelDir } from '../../src/main/loader/modelDir';
-import { maxRelativeError, referenceLogits, type RefConfig } from './referenceGpt2';
-import { randomTokens, startBackend } from '../helpers/engine';
+import { maxRelativeError, referenceLogits } from './referenceGpt2';
+import { randomTokens, refConfig, startBackend } from '../helpers/engine';
 import { makeTmpDir, removeTmpDirs, writeRandomModel } from '../helpers/hfFixtures';
-import type { ModelConfig } from '../../src/main/engine/config';
 
 const TOLERANCE = 1e-4;
-
-function refConfig(c: ModelConfig): RefConfig {
-  return {
-    nLayer: c.nLayer, nHead: c.nHead, dModel: c.dModel, dMlp: c.dMlp, vocabSize: c.vocabSize, lnEps: c.lnEps,
-    activation: c.activation, normalization: c.normalization, attnOnly: c.attnOnly, tied: c.tiedEmbeddings, unembedBias: c.unembedBias,
-  };
-}
 
 beforeAll(startBackend);
 afterAll(removeTmpDirs);

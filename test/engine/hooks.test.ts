@@ -1,9 +1,14 @@
+/**
+ * Hook wiring: every point fires once, patching it with its own value changes nothing and
+ * patching it with noise changes the logits. The values the points hold are checked against the
+ * independent reference in hookValues.test.ts.
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/main/engine/tf';
 import { allHookNames, isOptionalHook } from '../../src/main/engine/hookNames';
 import { InputError } from '../../src/main/engine/model';
 import { maxRelativeError, referenceLogits } from './referenceGpt2';
-import { randomModel, randomTokens, startBackend, tinyConfig } from '../helpers/engine';
+import { randomModel, randomTokens, refConfig, startBackend, tinyConfig } from '../helpers/engine';
 
 beforeAll(startBackend);
 
@@ -14,7 +19,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
 
 describe('hook points', () => {
   for (const [label, hf] of Object.entries(VARIANTS)) {
-    it(`patching every activation with its own cached value leaves the logits unchanged (${label})`, async () => {
+    it(`patching every activation with its own cached value leaves the logits unchanged, and noise there changes them (${label})`, async () => {
       const config = tinyConfig(hf);
       const { model } = randomModel(config, 3);
       const tokens = randomTokens(2, 6, config.vocabSize, 5);
@@ -34,6 +39,11 @@ describe('hook points', () => {
         const tol = isOptionalHook(name) ? 1e-5 : 0;
         expect(maxRelativeError(await patched.data(), cleanData), name).toBeLessThanOrEqual(tol);
         patched.dispose();
+        // And the replacement is what the rest of the run reads: noise added here moves the logits.
+        // (Noise, not a rescaling or a constant shift, which a LayerNorm after the point would undo.)
+        const noisy = model.runWithHooks(tokens, [{ name, fn: (x) => x.add(tf.randomNormal(x.shape, 0, 0.5, 'float32', 3)) }]);
+        expect(maxRelativeError(await noisy.data(), cleanData), `${name} is live`).toBeGreaterThan(1e-3);
+        noisy.dispose();
       }
       viaHeads!.dispose();
       optional.dispose();
@@ -64,10 +74,7 @@ describe('hook points', () => {
         return z.mul(tf.sub(1, mask)).add(onehead.mul(mask)); // [B, T, H, dh]
       },
     }], { logits: 'all' });
-    const expected = referenceLogits({
-      nLayer: config.nLayer, nHead: config.nHead, dModel: config.dModel, dMlp: config.dMlp, vocabSize: config.vocabSize,
-      lnEps: config.lnEps, activation: config.activation, normalization: config.normalization, attnOnly: false, tied: true, unembedBias: false,
-    }, params, tokens, { layer, head, value: replacement }).flat(2);
+    const expected = referenceLogits(refConfig(config), params, tokens, { layer, head, value: replacement }).flat(2);
     expect(maxRelativeError(await logits.data(), expected)).toBeLessThan(1e-4);
     // The replacement mattered: the unpatched logits differ from the patched reference.
     const unpatched = model.forward(tokens);

@@ -2,7 +2,8 @@
  * The shipped model (resources/default-model) on a freshly generated held-out set: name pairs
  * and word combinations never seen together in training, with a seed neither training nor the
  * model card used. The issue's bar: >= 95% top-1 and mean logit difference >= 2.0 per task, and
- * corrupted prompts lower the logit difference.
+ * corrupted prompts lower the logit difference; the README claims more (100% top-1 and its
+ * table's logit differences), and that is what is asserted.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -59,8 +60,21 @@ describe('the bundled default model', () => {
     }
   });
 
-  it.each(TASK_NAMES.map((t) => [t]))('held-out %s: top-1 accuracy >= 0.95', async (task) => {
-    for (const { s } of await heldOut(task)) expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
+  // What the README's table claims (its "The bundled default model" section): 100% top-1 on
+  // every held-out set, and these logit differences (2 decimals, as printed there).
+  const README_CLAIMS: Record<TaskName, { corruption: string; logitDiff: number; corrupted: number }> = {
+    ioi: { corruption: 'abc', logitDiff: 9.65, corrupted: -0.63 },
+    latest: { corruption: 'swap', logitDiff: 15.06, corrupted: -15.02 },
+    comparison: { corruption: 'flip', logitDiff: 8.81, corrupted: -9.32 },
+  };
+
+  it.each(TASK_NAMES.map((t) => [t]))('held-out %s: top-1 accuracy 100% and the logit differences the README reports', async (task) => {
+    const runs = await heldOut(task);
+    for (const { corruption, s } of runs) expect(s.accuracy, corruption).toBe(1);
+    const claim = README_CLAIMS[task];
+    const { s } = runs.find((r) => r.corruption === claim.corruption)!;
+    expect(s.meanLogitDiff).toBeCloseTo(claim.logitDiff, 2);
+    expect(s.meanCorruptedLogitDiff).toBeCloseTo(claim.corrupted, 2);
   });
 
   // The opt-in comparison templates ("so the shorter one is") need the antonym relation itself;

@@ -3,6 +3,7 @@ import { initBackend } from '../../src/main/engine/backend';
 import { parseHfConfig, type ModelConfig } from '../../src/main/engine/config';
 import { HookedGPT2 } from '../../src/main/engine/model';
 import { randomParams, type ParamDict } from '../../src/main/engine/params';
+import type { RefConfig } from '../engine/referenceGpt2';
 
 export async function startBackend(): Promise<void> {
   await initBackend();
@@ -25,4 +26,12 @@ export function randomTokens(B: number, T: number, vocab: number, seed: number):
     return s;
   };
   return Array.from({ length: B }, () => Array.from({ length: T }, () => next() % vocab));
+}
+
+/** The reference model's view of an engine config (the reference reads no engine types). */
+export function refConfig(c: ModelConfig): RefConfig {
+  return {
+    nLayer: c.nLayer, nHead: c.nHead, dModel: c.dModel, dMlp: c.dMlp, vocabSize: c.vocabSize, lnEps: c.lnEps,
+    activation: c.activation, normalization: c.normalization, attnOnly: c.attnOnly, tied: c.tiedEmbeddings, unembedBias: c.unembedBias,
+  };
 }

@@ -1,28 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, ProjectStore, applyMigrations, schemaVersion, type Migration } from '../../src/main/store';
 import { makeTempDir, removeDir } from './helpers';
 import { sampleGraph } from './fixtures/populate';
+import { oldProjectFile } from '../fixtures/store/buildOldProjects';
 
 /**
- * Build a project file as an older release would have left it: only migrations up to
- * `version`, then data written with that version's columns (raw SQL, as that release did).
+ * A project file as an older release left it: a frozen copy of test/fixtures/store/project-vN.cwb
+ * (built once by test/fixtures/store/buildOldProjects.ts, never by today's migrations at test
+ * time), copied so the fixture itself stays untouched.
  */
-function buildOldProject(file: string, version: number): void {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  applyMigrations(db, version);
-  const now = new Date().toISOString();
-  db.prepare('INSERT INTO project (id, name, created_at, app_version) VALUES (1, ?, ?, ?)').run(`old v${version}`, now, `0.0.${version}`);
-  db.prepare("INSERT INTO models (id, name, path, content_hash, config_json, created_at) VALUES (1, 'toy', '/m', ?, '{\"n_layer\":2}', ?)").run('cd'.repeat(32), now);
-  db.prepare('INSERT INTO circuits (id, name, model_id, head_version, created_at, updated_at) VALUES (1, ?, 1, 1, ?, ?)').run('IOI', now, now);
-  db.prepare('INSERT INTO circuit_versions (circuit_id, version, graph_json, message, created_at) VALUES (1, 1, ?, ?, ?)').run(JSON.stringify(sampleGraph(0.25)), 'first', now);
-  db.prepare("INSERT INTO runs (id, kind, params_json, status, progress, created_at, started_at, ended_at, attempts) VALUES (1, 'eap', '{\"k\":1}', 'done', 1, ?, ?, ?, 1)").run(now, now, now);
-  db.prepare("INSERT INTO runs (id, kind, params_json, status, progress, created_at, started_at, checkpoint_json, attempts) VALUES (2, 'acdc', '{}', 'running', 0.4, ?, ?, '{\"next\":4}', 1)").run(now, now);
-  db.prepare("INSERT INTO results (id, run_id, name, summary_json, created_at) VALUES (1, 1, 'eap', '{\"top\":3}', ?)").run(now);
-  const data = new Float32Array([1.5, -2, 3.25, 4]); // [2, 2]
-  db.prepare("INSERT INTO result_tensors (result_id, name, dtype, shape_json, numel, data) VALUES (1, 'scores', 'float32', '[2,2]', 4, ?)").run(Buffer.from(data.buffer));
+function copyOldProject(file: string, version: number): void {
+  const fixture = oldProjectFile(version);
+  expect(existsSync(fixture), `no frozen fixture for schema version ${version}: run buildOldProjects.ts ${version} once`).toBe(true);
+  copyFileSync(fixture, file);
+  const db = new Database(file, { readonly: true });
+  expect(schemaVersion(db)).toBe(version);
   db.close();
 }
 
@@ -44,7 +39,7 @@ describe('schema migrations', () => {
   const earlier = MIGRATIONS.map((m) => m.version).filter((v) => v < LATEST_SCHEMA_VERSION);
   it.each(earlier)('a file at schema version %i opens, migrates to the latest and keeps its data', (version) => {
     const file = path.join(dir, `v${version}.cwb`);
-    buildOldProject(file, version);
+    copyOldProject(file, version);
     const store = ProjectStore.open(file);
     try {
       expect(store.report.migratedFrom).toBe(version);
