@@ -7,6 +7,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
+import { workerBuildInputs } from './src/main/jobs/handlers/modules';
 import { contentSecurityPolicy } from './src/shared/api/csp';
 
 /** Native and TensorFlow.js packages load their binaries (.node, .wasm) at run time: never bundle them. */
@@ -29,13 +30,10 @@ export default defineConfig({
       externalizeDeps: true,
       rolldownOptions: {
         // Job workers import their entry and handler modules by file: each is its own output
-        // beside index.js (see src/main/jobs/worker-location.ts and handlers/index.ts).
+        // beside index.js, from the list the job registry itself uses (handlers/modules.ts).
         input: {
           index: resolve('src/main/index.ts'),
-          'worker-entry': resolve('src/main/jobs/worker-entry.ts'),
-          analysis: resolve('src/main/jobs/handlers/analysis.ts'),
-          circuits: resolve('src/main/jobs/handlers/circuits.ts'),
-          circuitTools: resolve('src/main/jobs/handlers/circuitTools.ts'),
+          ...Object.fromEntries(Object.entries(workerBuildInputs()).map(([name, source]) => [name, resolve(source)])),
         },
         external: NATIVE_AND_TFJS,
       },
