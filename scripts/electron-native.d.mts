@@ -10,7 +10,7 @@ export interface PrebuildOptions {
   env?: NodeJS.ProcessEnv;
   nodePath?: string;
 }
-export function runPrebuildInstall(targetDir: string, options: PrebuildOptions): PrebuildRun;
+export function runPrebuildInstall(targetDir: string, options: PrebuildOptions): Promise<PrebuildRun>;
 export function ensureElectronNative(
   nodeModulesDir: string,
   options?: {
@@ -21,6 +21,6 @@ export function ensureElectronNative(
     platform?: string;
     arch?: string;
     electronVersion?: string;
-    runPrebuild?: (targetDir: string, options: PrebuildOptions) => PrebuildRun;
+    runPrebuild?: (targetDir: string, options: PrebuildOptions) => Promise<PrebuildRun>;
   },
-): number;
+): Promise<number>;

@@ -8,7 +8,7 @@
  *   node scripts/electron-native.mjs           fetch it if missing (better-sqlite3's own prebuilt binary)
  *   node scripts/electron-native.mjs --check   only report (exit 1 if missing)
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -26,12 +26,15 @@ function packageVersion(packageDir) {
  */
 export function runPrebuildInstall(targetDir, { sqliteDir, electronVersion, platform, arch, env = process.env, nodePath = process.execPath }) {
   const bin = createRequire(join(sqliteDir, 'package.json')).resolve('prebuild-install/bin.js');
-  const result = spawnSync(nodePath, [bin, '--runtime', 'electron', '--target', electronVersion, '--platform', platform, '--arch', arch, '--verbose'], {
-    cwd: targetDir,
-    env,
-    encoding: 'utf8',
+  const args = [bin, '--runtime', 'electron', '--target', electronVersion, '--platform', platform, '--arch', arch, '--verbose'];
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(nodePath, args, { cwd: targetDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', (error) => resolve({ status: 1, output: `${output}${String(error)}` }));
+    child.on('close', (code) => resolve({ status: code ?? 1, output }));
   });
-  return { status: result.status ?? 1, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
 }
 
 /** Last lines of a tool's output, for an error message that stays short. */
@@ -41,10 +44,10 @@ function tail(text, lines = 8) {
 
 /**
  * Make sure the Electron build exists: does nothing when it does (idempotent), otherwise fetches
- * it into a fresh folder. Returns 0 on success, 1 (after saying why and how to fix it) on failure;
+ * it into a fresh folder. Resolves to 0 on success, 1 (after saying why and how to fix it) on failure;
  * a failed attempt leaves no half-made folder behind.
  */
-export function ensureElectronNative(nodeModulesDir, options = {}) {
+export async function ensureElectronNative(nodeModulesDir, options = {}) {
   const { checkOnly = false, log = console.log, error = console.error, env = process.env, platform = process.platform, arch = process.arch } = options;
   const sqliteDir = join(nodeModulesDir, 'better-sqlite3');
   const sqliteVersion = packageVersion(sqliteDir);
@@ -61,7 +64,7 @@ export function ensureElectronNative(nodeModulesDir, options = {}) {
   mkdirSync(dir, { recursive: true });
   // prebuild-install reads the package's name, version and binary host from the folder it runs in.
   copyFileSync(join(sqliteDir, 'package.json'), join(dir, 'package.json'));
-  const run = (options.runPrebuild ?? runPrebuildInstall)(dir, { sqliteDir, electronVersion, platform, arch, env });
+  const run = await (options.runPrebuild ?? runPrebuildInstall)(dir, { sqliteDir, electronVersion, platform, arch, env });
   if (run.status === 0 && existsSync(binding)) {
     log(`better-sqlite3 for Electron ${electronVersion} is ready (${binding}).`);
     return 0;
@@ -88,5 +91,5 @@ if (isMain) {
     console.error('better-sqlite3 is not installed: run npm install first.');
     process.exit(1);
   }
-  process.exit(ensureElectronNative(nodeModulesDir, { checkOnly: process.argv.includes('--check') }));
+  process.exit(await ensureElectronNative(nodeModulesDir, { checkOnly: process.argv.includes('--check') }));
 }

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     packaged: app.isPackaged,
     binding: sqliteNativeBinding(runtime),
     expected: electronSqliteBinding(runtime),
-    open: () => new Database(':memory:', withSqliteBinding({})).close(),
+    open: () => void new Database(':memory:', withSqliteBinding({})).close(),
   });
   if (problem) {
     dialog.showErrorBox('Circuit Workbench cannot open projects', problem);
