@@ -1,6 +1,6 @@
 /**
  * The built desktop app without the Electron binary: out/main/index.js runs under Node with a
- * stand-in for the `electron` module (test/shell/standin), which plays the renderer over IPC. One
+ * stand-in for the `electron` module (test/shell/standin/electron.mjs), which plays the renderer over IPC. One
  * job of every kind the job registry knows runs through the API and the real worker bundle, the
  * editing jobs included; the window loads the built page through the app:// protocol.
  */
@@ -41,8 +41,11 @@ function call<T = Record<string, unknown>>(op: string, params: object): Promise<
 beforeAll(async () => {
   child = fork(path.join(ROOT, 'out/main/index.js'), [], {
     cwd: ROOT,
-    execArgv: ['--import', path.join(ROOT, 'test/shell/standin/register.mjs')],
-    env: { ...process.env, CWB_STANDIN_USER_DATA: userData, CWB_MODEL_DIR: '', CWB_PROJECT: '', ELECTRON_RENDERER_URL: '' },
+    execArgv: ['--import', path.join(ROOT, 'test/helpers/standins/register.mjs')],
+    env: {
+      ...process.env,
+      CWB_STANDIN_MODULES: JSON.stringify({ electron: path.join(ROOT, 'test/shell/standin/electron.mjs') }),
+      CWB_STANDIN_USER_DATA: userData, CWB_MODEL_DIR: '', CWB_PROJECT: '', ELECTRON_RENDERER_URL: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   ready = await new Promise((resolve, reject) => {
