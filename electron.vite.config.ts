@@ -1,5 +1,7 @@
 /**
- * Three bundles: out/main (ESM, Node deps external), out/preload (CommonJS, fully bundled: a
+ * Three bundles: out/main (ESM, Node deps external: the Electron entry, the CLI, the `serve`
+ * server and the job workers, sharing chunks, so all three front doors run the same built code),
+ * out/preload (CommonJS, fully bundled: a
  * sandboxed preload can neither load ESM nor require node_modules), out/renderer (the Svelte
  * app; the same files `npm run serve` serves to a browser).
  */
@@ -33,9 +35,14 @@ export default defineConfig({
         // beside index.js, from the list the job registry itself uses (handlers/modules.ts).
         input: {
           index: resolve('src/main/index.ts'),
+          cli: resolve('src/cli/index.ts'),
+          server: resolve('src/server/index.ts'),
           ...Object.fromEntries(Object.entries(workerBuildInputs()).map(([name, source]) => [name, resolve(source)])),
         },
         external: NATIVE_AND_TFJS,
+        // Shared chunks sit beside the entries (not in chunks/): modules that find the worker entry
+        // and handler modules by `new URL('./x.js', import.meta.url)` must resolve the same from any chunk.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },
