@@ -11,6 +11,7 @@ export interface PrebuildOptions {
   nodePath?: string;
 }
 export function runPrebuildInstall(targetDir: string, options: PrebuildOptions): Promise<PrebuildRun>;
+export function buildFromSource(targetDir: string, options: PrebuildOptions): Promise<PrebuildRun>;
 export function ensureElectronNative(
   nodeModulesDir: string,
   options?: {
@@ -22,5 +23,6 @@ export function ensureElectronNative(
     arch?: string;
     electronVersion?: string;
     runPrebuild?: (targetDir: string, options: PrebuildOptions) => Promise<PrebuildRun>;
+    buildFromSource?: (targetDir: string, options: PrebuildOptions) => Promise<PrebuildRun>;
   },
 ): Promise<number>;

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,11 +37,15 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** A node_modules folder with better-sqlite3's package.json and prebuild-install (linked to the real one). */
+/** npm's own CLI script: node-gyp is found beside it, as when `npm start` runs the step. */
+const npmCli = realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim());
+
+/** A node_modules folder with better-sqlite3's package.json and sources, and prebuild-install (linked to the real one). */
 function fakeNodeModules(): string {
   const nm = join(tmp('cwb-native-'), 'node_modules');
   mkdirSync(join(nm, 'better-sqlite3'), { recursive: true });
   copyFileSync(join(realSqliteDir, 'package.json'), join(nm, 'better-sqlite3', 'package.json'));
+  for (const part of ['binding.gyp', 'src', 'deps']) symlinkSync(join(realSqliteDir, part), join(nm, 'better-sqlite3', part));
   symlinkSync(dirname(require.resolve('prebuild-install/package.json')), join(nm, 'prebuild-install'));
   return nm;
 }
@@ -142,9 +146,20 @@ describe('first start: fetching the Electron build', () => {
     answer = 'tarball';
   });
 
-  const env = (binaryHost: string): NodeJS.ProcessEnv => ({ ...process.env, npm_config_better_sqlite3_binary_host: binaryHost, npm_config_cache: tmp('cwb-npm-cache-') });
-  const run = (nm: string, binaryHost: string, errors: string[] = [], checkOnly = false): Promise<number> =>
-    ensureElectronNative(nm, { electronVersion: ELECTRON, platform: 'linux', arch: 'x64', env: env(binaryHost), checkOnly, log: () => undefined, error: (l) => errors.push(l) });
+  // Binaries and Electron headers both come from the local server (or an unreachable one): nothing leaves the machine.
+  const env = (host: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    npm_config_better_sqlite3_binary_host: host,
+    npm_config_dist_url: host,
+    npm_config_cache: tmp('cwb-npm-cache-'),
+    npm_config_devdir: tmp('cwb-gyp-dev-'),
+    npm_config_node_gyp: '',
+    npm_execpath: npmCli,
+    // What npm exports on Debian: it must not make node-gyp compile against Node's headers.
+    npm_config_nodedir: '/usr',
+  });
+  const run = (nm: string, host: string, errors: string[] = [], checkOnly = false, extra: Parameters<typeof ensureElectronNative>[1] = {}): Promise<number> =>
+    ensureElectronNative(nm, { electronVersion: ELECTRON, platform: 'linux', arch: 'x64', env: env(host), checkOnly, log: () => undefined, error: (l) => errors.push(l), ...extra });
 
   it('downloads the prebuilt binary into its own folder, leaving the Node build alone; a second start fetches nothing', async () => {
     const nm = fakeNodeModules();
@@ -167,14 +182,34 @@ describe('first start: fetching the Electron build', () => {
     expect(errors.join('\n')).toContain(electronSqliteBinding(electron, nm));
   });
 
-  it('reports a missing asset clearly, with the fixes, and leaves no half-made folder', async () => {
+  it('without a prebuilt binary builds from source in its own folder, keeping only the binding', async () => {
+    const nm = fakeNodeModules();
+    answer = 'missing';
+    // Stands in for node-gyp (compiling SQLite takes minutes): it writes the binding where a build would.
+    const compiled: string[] = [];
+    const buildFromSource = async (dir: string) => {
+      compiled.push(dir);
+      mkdirSync(join(dir, 'build', 'Release', 'obj.target'), { recursive: true });
+      copyFileSync(nodeBuild, join(dir, BINDING_FILE));
+      return { status: 0, output: '' };
+    };
+    expect(await run(nm, host, [], false, { buildFromSource })).toBe(0);
+    const dir = dirname(dirname(dirname(electronSqliteBinding(electron, nm))));
+    expect(compiled).toEqual([dir]);
+    expect(readdirSync(dir).sort()).toEqual(['build', 'package.json']);
+    expect(readdirSync(join(dir, 'build', 'Release'))).toEqual(['better_sqlite3.node']);
+  });
+
+  it('reports a missing asset and a failed source build clearly, with the fixes, and leaves no half-made folder', async () => {
     const nm = fakeNodeModules();
     answer = 'missing';
     const errors: string[] = [];
     expect(await run(nm, host, errors)).toBe(1);
     const text = errors.join('\n');
-    expect(text).toContain(`Could not fetch better-sqlite3 ${sqliteVersion} for Electron ${ELECTRON} (linux-x64)`);
-    expect(text).toContain('404');
+    expect(text).toContain(`Could not fetch or build better-sqlite3 ${sqliteVersion} for Electron ${ELECTRON} (linux-x64)`);
+    // prebuild-install's and node-gyp's own words: the binary is not on the host, nor are the headers.
+    expect(text).toMatch(/Fetching the prebuilt binary failed:[\s\S]*404[\s\S]*Building it from source failed:[\s\S]*404/);
+    expect(text).toContain('C++ toolchain');
     expect(text).toContain('npm_config_better_sqlite3_binary_host');
     expect(text).toContain('npm run serve');
     expect(readdirSync(join(nm, '.cwb-electron'))).toEqual([]);
