@@ -5,6 +5,7 @@
  * editing jobs included; the window loads the built page through the app:// protocol.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { workbenchJobRegistry } from '../../src/main/jobs/handlers';
 import { generate } from '../../src/main/datasets';
 import { API_CHANNEL } from '../../src/shared/api/channels';
 import { ANALYSIS_KINDS, DISCOVERY_METHODS } from '../../src/shared/api/analysisKinds';
+import { electronSqliteBinding } from '../../src/main/store/sqliteBinding';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const userData = mkdtempSync(path.join(tmpdir(), 'cwb-main-smoke-'));
@@ -111,4 +113,38 @@ describe('the built main bundle under a stand-in electron', () => {
       .filter((kind) => !ran.has(kind));
     expect(missing).toEqual([]);
   }, 600_000);
+});
+
+describe('the built main bundle in an Electron runtime without the Electron build of better-sqlite3', () => {
+  it('shows a dialog saying why and how to fix it, and quits, instead of failing on the first project', async () => {
+    const version = '41.7.1';
+    const expected = electronSqliteBinding({ electron: version, platform: process.platform, arch: process.arch });
+    const other = fork(path.join(ROOT, 'out/main/index.js'), [], {
+      cwd: ROOT,
+      execArgv: ['--import', path.join(ROOT, 'test/helpers/standins/register.mjs')],
+      env: {
+        ...process.env,
+        CWB_STANDIN_MODULES: JSON.stringify({ electron: path.join(ROOT, 'test/shell/standin/electron.mjs') }),
+        CWB_STANDIN_ELECTRON_VERSION: version,
+        CWB_STANDIN_USER_DATA: userData,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const seen: { type: string; title?: string; content?: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      other.on('message', (m: { type: string; title?: string; content?: string }) => {
+        seen.push(m);
+        if (m.type === 'quit') resolve();
+        if (m.type === 'ready') reject(new Error('the window opened without a usable project store'));
+      });
+      other.on('exit', (code) => reject(new Error(`exited (${code}) before quitting: ${JSON.stringify(seen)}`)));
+    });
+    other.kill('SIGTERM');
+    const dialog = seen.find((m) => m.type === 'errorBox');
+    expect(dialog?.title).toBe('Circuit Workbench cannot open projects');
+    // Missing: it names where the build should be; present (Electron's ABI) it cannot load under Node: the loader's error.
+    expect(dialog?.content).toContain(existsSync(expected) ? 'could not be loaded' : `${expected} does not exist`);
+    expect(dialog?.content).toContain('node scripts/electron-native.mjs');
+    expect(seen.map((m) => m.type)).toEqual(['errorBox', 'quit']);
+  }, 120_000);
 });

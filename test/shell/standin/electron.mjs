@@ -9,6 +9,12 @@ import { EventEmitter } from 'node:events';
 
 const report = (message) => process.send?.(message);
 
+// CWB_STANDIN_ELECTRON_VERSION plays the Electron runtime itself (process.versions.electron), as
+// the store's choice of native build sees it.
+if (process.env.CWB_STANDIN_ELECTRON_VERSION) {
+  Object.defineProperty(process.versions, 'electron', { value: process.env.CWB_STANDIN_ELECTRON_VERSION, enumerable: true });
+}
+
 class WebContents extends EventEmitter {
   id = 1;
   send(channel, message) {
