@@ -1,5 +1,7 @@
 /**
- * Three bundles: out/main (ESM, Node deps external), out/preload (CommonJS, fully bundled: a
+ * Three bundles: out/main (ESM, Node deps external: the Electron entry, the CLI, the `serve`
+ * server and the job workers, sharing chunks, so all three front doors run the same built code),
+ * out/preload (CommonJS, fully bundled: a
  * sandboxed preload can neither load ESM nor require node_modules), out/renderer (the Svelte
  * app; the same files `npm run serve` serves to a browser).
  */
@@ -7,6 +9,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
+import { workerBuildInputs } from './src/main/jobs/handlers/modules';
 import { contentSecurityPolicy } from './src/shared/api/csp';
 
 /** Native and TensorFlow.js packages load their binaries (.node, .wasm) at run time: never bundle them. */
@@ -29,15 +32,17 @@ export default defineConfig({
       externalizeDeps: true,
       rolldownOptions: {
         // Job workers import their entry and handler modules by file: each is its own output
-        // beside index.js (see src/main/jobs/worker-location.ts and handlers/index.ts).
+        // beside index.js, from the list the job registry itself uses (handlers/modules.ts).
         input: {
           index: resolve('src/main/index.ts'),
-          'worker-entry': resolve('src/main/jobs/worker-entry.ts'),
-          analysis: resolve('src/main/jobs/handlers/analysis.ts'),
-          circuits: resolve('src/main/jobs/handlers/circuits.ts'),
-          circuitTools: resolve('src/main/jobs/handlers/circuitTools.ts'),
+          cli: resolve('src/cli/index.ts'),
+          server: resolve('src/server/index.ts'),
+          ...Object.fromEntries(Object.entries(workerBuildInputs()).map(([name, source]) => [name, resolve(source)])),
         },
         external: NATIVE_AND_TFJS,
+        // Shared chunks sit beside the entries (not in chunks/): modules that find the worker entry
+        // and handler modules by `new URL('./x.js', import.meta.url)` must resolve the same from any chunk.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

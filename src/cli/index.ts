@@ -67,3 +67,4 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+export { exitAfterFlush } from './exit';

@@ -90,7 +90,7 @@ describe('the four official GPT-2 sizes pass config parsing and the shape plan w
   });
 
   it('the size refusal names the model, the size, the backend and the way out: on wasm, large and XL are refused, medium runs', () => {
-    const wasm = maxParamBytesFor({ name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', gpu: false, memoryLimitBytes: WASM_HEAP_BYTES })!;
+    const wasm = maxParamBytesFor({ name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', gpu: false, memoryLimitBytes: WASM_HEAP_BYTES, failures: [] })!;
     const xl = parseHfConfig(officialConfig(1600, 48, 25));
     const e = planError(() => checkParamBudget(xl, '/m/config.json', wasm, 'wasm'));
     expect(e.file).toBe('/m/config.json');

@@ -1,15 +1,18 @@
 /**
- * `npm run build` output (built once by test/setup/buildOnce.ts): the three bundles exist, and a
- * job runs through the bundled worker entry and handler module exactly as from source.
+ * `npm run build` output (built once by test/setup/buildOnce.ts): every module the job registry
+ * can load is a bundle output that imports and has the registered export; a job runs through the
+ * bundled worker entry and handler module exactly as from source.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/main/datasets';
 import { logitLens } from '../../src/main/analysis';
 import { encodeTaskItems } from '../../src/main/analysis/promptBatch';
 import { JobRegistry, JobRunner } from '../../src/main/jobs';
+import { workbenchJobRegistry } from '../../src/main/jobs/handlers';
+import { WORKER_ENTRY } from '../../src/main/jobs/handlers/modules';
 import { openModel } from '../../src/main/services/modelSession';
 import { ProjectStore } from '../../src/main/store';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
@@ -19,12 +22,32 @@ const OUT = path.resolve(import.meta.dirname, '../../out');
 
 afterAll(removeTmpDirs);
 
+/** Each registered kind with the bundle output its handler module becomes (`<name>.ts` -> out/main/<name>.js). */
+function registeredOutputs(): { kind: string; output: string; exportName: string }[] {
+  const registry = workbenchJobRegistry();
+  return registry.kinds().map((kind) => {
+    const ref = registry.get(kind);
+    const name = path.basename(fileURLToPath(ref.module)).replace(/\.ts$/, '');
+    return { kind, output: path.join(OUT, 'main', `${name}.js`), exportName: ref.exportName };
+  });
+}
+
 describe('the built bundles', () => {
-  it('has main (with the job worker and handlers beside it), preload and renderer outputs', () => {
-    for (const file of ['main/index.js', 'main/worker-entry.js', 'main/analysis.js', 'main/circuits.js', 'main/circuitTools.js', 'preload/index.cjs', 'renderer/index.html']) {
+  it('has main, the job worker entry, preload and renderer outputs', () => {
+    for (const file of ['main/index.js', `main/${WORKER_ENTRY}.js`, 'preload/index.cjs', 'renderer/index.html']) {
       expect(existsSync(path.join(OUT, file)), file).toBe(true);
     }
     expect(readFileSync(path.join(OUT, 'renderer/index.html'), 'utf8')).toMatch(/http-equiv="Content-Security-Policy"/);
+  });
+
+  it('has every handler module the job registry names, each importing with the registered export', async () => {
+    const outputs = registeredOutputs();
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const { kind, output, exportName } of outputs) {
+      expect(existsSync(output), `${kind}: ${output}`).toBe(true);
+      const mod = (await import(pathToFileURL(output).href)) as Record<string, unknown>;
+      expect(typeof mod[exportName], `${kind}: ${path.basename(output)} export ${exportName}`).toBe('function');
+    }
   });
 
   it('runs an analysis job through the bundled worker entry and gives the same result as the source', async () => {
@@ -35,7 +58,7 @@ describe('the built bundles', () => {
     const runner = new JobRunner({
       store,
       registry: new JobRegistry().register('logit-lens', pathToFileURL(path.join(OUT, 'main/analysis.js')), 'logitLensJob'),
-      workerEntry: { spec: pathToFileURL(path.join(OUT, 'main/worker-entry.js')) },
+      workerEntry: { spec: pathToFileURL(path.join(OUT, `main/${WORKER_ENTRY}.js`)) },
     });
     try {
       const { runId, done } = runner.start('logit-lens', { modelDir, items });

@@ -11,6 +11,7 @@ import type {
   MenuItemSpec,
   PermissionSessionLike,
   PreventableEvent,
+  ProtocolLike,
   WebContentsLike,
   WebFrameLike,
   WindowOptionsSpec,
@@ -64,7 +65,7 @@ export class FakeWebContents extends Emitter implements WebContentsLike {
 export class FakeBrowserWindow extends Emitter implements BrowserWindowLike {
   static readonly created: FakeBrowserWindow[] = [];
   readonly webContents = new FakeWebContents();
-  loaded: { file?: string; url?: string } = {};
+  loaded: { url?: string } = {};
   shown = false;
   constructor(readonly options: WindowOptionsSpec) {
     super();
@@ -78,9 +79,6 @@ export class FakeBrowserWindow extends Emitter implements BrowserWindowLike {
   }
   async loadURL(url: string): Promise<void> {
     this.loaded = { url };
-  }
-  async loadFile(file: string): Promise<void> {
-    this.loaded = { file };
   }
   show(): void {
     this.shown = true;
@@ -134,8 +132,16 @@ export class FakeDialog implements DialogLike {
 export class FakeSession implements PermissionSessionLike {
   permissionHandler: ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | undefined;
   headersListener: Parameters<PermissionSessionLike['webRequest']['onHeadersReceived']>[0] | undefined;
+  checkHandler: ((contents: unknown, permission: string) => boolean) | undefined;
+  deviceHandler: ((details: { deviceType: string }) => boolean) | undefined;
   setPermissionRequestHandler(handler: NonNullable<FakeSession['permissionHandler']>): void {
     this.permissionHandler = handler;
+  }
+  setPermissionCheckHandler(handler: NonNullable<FakeSession['checkHandler']>): void {
+    this.checkHandler = handler;
+  }
+  setDevicePermissionHandler(handler: NonNullable<FakeSession['deviceHandler']>): void {
+    this.deviceHandler = handler;
   }
   webRequest = {
     onHeadersReceived: (listener: NonNullable<FakeSession['headersListener']>): void => {
@@ -144,7 +150,19 @@ export class FakeSession implements PermissionSessionLike {
   };
 }
 
+export class FakeProtocol implements ProtocolLike {
+  readonly privileged: Parameters<ProtocolLike['registerSchemesAsPrivileged']>[0] = [];
+  readonly handlers = new Map<string, (request: Request) => Response | Promise<Response>>();
+  registerSchemesAsPrivileged(schemes: Parameters<ProtocolLike['registerSchemesAsPrivileged']>[0]): void {
+    this.privileged.push(...schemes);
+  }
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void {
+    this.handlers.set(scheme, handler);
+  }
+}
+
 export interface FakeElectron extends ElectronApi {
+  protocol: FakeProtocol;
   app: FakeApp;
   ipcMain: FakeIpcMain;
   dialog: FakeDialog;
@@ -165,6 +183,7 @@ export function fakeElectron(): FakeElectron {
     },
     dialog: new FakeDialog(),
     session: { defaultSession: new FakeSession() },
+    protocol: new FakeProtocol(),
     menus,
   };
 }

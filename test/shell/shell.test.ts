@@ -1,5 +1,4 @@
 /** The Electron main-process wiring, driven through injected fakes (no Electron binary needed). */
-import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/main/api/createServices';
 import { ApiRouter } from '../../src/main/api/router';
@@ -11,9 +10,9 @@ import type { ProjectSummary } from '../../src/shared/api/types';
 import { fakeServices } from '../api/fakeServices';
 import { FakeBrowserWindow, FakeEvent, fakeElectron, type FakeElectron } from './fakeElectron';
 
-const RENDERER = '/opt/cwb/out/renderer/index.html';
+const RENDERER_ROOT = '/opt/cwb/out/renderer';
 const PRELOAD = '/opt/cwb/out/preload/index.cjs';
-const APP_URL = pathToFileURL(RENDERER).href;
+const APP_URL = 'app://workbench/index.html';
 const topFrame = (url: string) => ({ url, parent: null });
 
 async function flush(): Promise<void> {
@@ -24,10 +23,10 @@ let electron: FakeElectron;
 let shell: Shell;
 let router: ApiRouter;
 
-async function start(r = new ApiRouter(fakeServices()), platform = 'linux'): Promise<void> {
+async function start(r = new ApiRouter(fakeServices()), platform = 'linux', devTools = false): Promise<void> {
   electron = fakeElectron();
   router = r;
-  shell = await startShell(electron, { router, preloadPath: PRELOAD, renderer: { kind: 'file', path: RENDERER }, platform });
+  shell = await startShell(electron, { router, preloadPath: PRELOAD, renderer: { kind: 'app', root: RENDERER_ROOT }, platform, devTools });
 }
 
 function window(): FakeBrowserWindow {
@@ -59,7 +58,8 @@ describe('main window', () => {
       webviewTag: false,
     });
     expect(window().options.show).toBe(false);
-    expect(window().loaded).toEqual({ file: RENDERER });
+    expect(window().loaded).toEqual({ url: APP_URL });
+    expect(electron.protocol.handlers.has('app')).toBe(true);
   });
 
   it('shows itself when ready', () => {
@@ -86,11 +86,24 @@ describe('main window', () => {
     expect(other.windowOpenHandler?.({ url: 'x' })).toEqual({ action: 'deny' });
   });
 
-  it('refuses every permission request', () => {
+  it('refuses every permission request, permission check and device permission', () => {
     const answers: boolean[] = [];
-    electron.session.defaultSession.permissionHandler?.({}, 'media', (granted) => answers.push(granted));
-    electron.session.defaultSession.permissionHandler?.({}, 'notifications', (granted) => answers.push(granted));
+    const session = electron.session.defaultSession;
+    session.permissionHandler?.({}, 'media', (granted) => answers.push(granted));
+    session.permissionHandler?.({}, 'notifications', (granted) => answers.push(granted));
     expect(answers).toEqual([false, false]);
+    expect(session.checkHandler?.({}, 'media')).toBe(false);
+    expect(session.checkHandler?.({}, 'clipboard-read')).toBe(false);
+    for (const deviceType of ['hid', 'serial', 'usb']) expect(session.deviceHandler?.({ deviceType }), deviceType).toBe(false);
+  });
+
+  it('offers DevTools only in a development run: no menu item and webPreferences.devTools off otherwise', async () => {
+    const viewRoles = (): string[] => electron.menus.at(-1)!.find((m) => m.label === 'View')!.submenu!.map((m) => m.role ?? m.type ?? '');
+    expect(viewRoles()).not.toContain('toggleDevTools');
+    expect(window().options.webPreferences.devTools).toBe(false);
+    await start(undefined, 'linux', true);
+    expect(viewRoles()).toContain('toggleDevTools');
+    expect(window().options.webPreferences.devTools).toBe(true);
   });
 
   it('quits when the last window closes, except on macOS', async () => {
@@ -119,7 +132,9 @@ describe('IPC', () => {
   it('drops messages from other pages, subframes and unknown frames without running them', async () => {
     const bad = [
       topFrame('https://evil.example/index.html'),
-      topFrame('file:///tmp/other/index.html'),
+      topFrame('file:///opt/cwb/out/renderer/index.html'),
+      topFrame('app://other/index.html'),
+      topFrame('app://workbench/other.html'),
       { url: APP_URL, parent: topFrame(APP_URL) },
       null,
     ];
@@ -128,7 +143,7 @@ describe('IPC', () => {
     );
     await flush();
     expect(window().webContents.sent).toEqual([]);
-    expect(shell.ipc.rejected).toBe(4);
+    expect(shell.ipc.rejected).toBe(bad.length);
     expect(shell.ipc.connections).toBe(0);
   });
 
@@ -247,6 +262,7 @@ describe('dev server mode (electron-vite dev)', () => {
       preloadPath: PRELOAD,
       renderer: { kind: 'url', url: 'http://localhost:5173/' },
       platform: 'linux',
+      devTools: true,
     });
     expect(window().loaded).toEqual({ url: 'http://localhost:5173/' });
     electron.ipcMain.emit(API_CHANNEL, window().webContents, topFrame('http://localhost:5173/index.html'), { type: 'request', id: 'd1', op: 'echo', params: { message: '' } });

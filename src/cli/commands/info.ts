@@ -1,4 +1,4 @@
-import { memoryInfo } from '../../main/engine/backend';
+import { describeBackend, memoryInfo } from '../../main/engine/backend';
 import { openModel, resolveModelDir } from '../../main/services/modelSession';
 import { MODEL_OPTION, type Command } from '../command';
 
@@ -25,7 +25,7 @@ export const infoCommand: Command = {
       `context     ${config.nCtx}   vocab ${config.vocabSize} (${session.tokenizer.kind} tokenizer)`,
       `variant     ${config.activation}, norm ${config.normalization}${config.attnOnly ? ', attention-only' : ''}${config.tiedEmbeddings ? ', tied unembedding' : ', untied unembedding'}`,
       `parameters  ${session.parameterCount.toLocaleString('en-US')}`,
-      `backend     ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''})`,
+      ...describeBackend(backend).map((line, i) => (i === 0 ? `backend     ${line}` : `            ${line}`)),
     ].join('\n');
     return { data, text };
   },

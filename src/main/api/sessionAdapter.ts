@@ -27,10 +27,10 @@ export function modelServiceFromSession(session: ModelSession): ModelService {
 /** The model, backend and tensor-memory parts of Services for one open session. */
 export function sessionParts(session: ModelSession): Pick<ServiceParts, 'model' | 'backend' | 'tensorMemory'> {
   const model = modelServiceFromSession(session);
-  const { name, provider, gpu } = session.backend;
+  const { name, provider, gpu, failures } = session.backend;
   return {
     model: () => model,
-    backend: () => ({ name, provider, gpu }),
+    backend: () => ({ name, provider, gpu, failures }),
     tensorMemory: () => memoryInfo(),
   };
 }

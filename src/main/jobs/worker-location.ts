@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { WORKER_ENTRY } from './handlers/modules';
 
 export interface WorkerEntry {
   /** What `new Worker()` receives: a module URL, or script text when `eval` is true. */
@@ -26,10 +27,10 @@ function tsxEsmApiUrl(from: string): string {
 
 export function defaultWorkerEntry(): WorkerEntry {
   const here = import.meta.url;
-  const entryTs = new URL('./worker-entry.ts', here);
-  if (/\.[cm]?ts$/.test(here) || !fs.existsSync(new URL('./worker-entry.js', here))) {
+  const entryTs = new URL(`./${WORKER_ENTRY}.ts`, here);
+  if (/\.[cm]?ts$/.test(here) || !fs.existsSync(new URL(`./${WORKER_ENTRY}.js`, here))) {
     const api = JSON.stringify(tsxEsmApiUrl(here));
     return { spec: `import(${api}).then((m) => { m.register(); return import(${JSON.stringify(entryTs.href)}); });`, eval: true };
   }
-  return { spec: new URL('./worker-entry.js', here) };
+  return { spec: new URL(`./${WORKER_ENTRY}.js`, here) };
 }

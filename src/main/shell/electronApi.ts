@@ -46,6 +46,8 @@ export interface WebPreferencesSpec {
   allowRunningInsecureContent: boolean;
   webviewTag: boolean;
   spellcheck: boolean;
+  /** Off in production builds: no DevTools at all, not only no menu item. */
+  devTools: boolean;
 }
 
 export interface WindowOptionsSpec {
@@ -62,7 +64,6 @@ export interface WindowOptionsSpec {
 export interface BrowserWindowLike {
   readonly webContents: WebContentsLike;
   loadURL(url: string): Promise<void>;
-  loadFile(path: string): Promise<void>;
   once(event: 'ready-to-show', listener: () => void): unknown;
   show(): void;
   isDestroyed(): boolean;
@@ -113,6 +114,8 @@ export interface AppLike {
 
 export interface PermissionSessionLike {
   setPermissionRequestHandler(handler: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+  setPermissionCheckHandler(handler: (contents: unknown, permission: string) => boolean): void;
+  setDevicePermissionHandler(handler: (details: { deviceType: string }) => boolean): void;
   webRequest: {
     onHeadersReceived(
       listener: (
@@ -123,6 +126,11 @@ export interface PermissionSessionLike {
   };
 }
 
+export interface ProtocolLike {
+  registerSchemesAsPrivileged(schemes: { scheme: string; privileges: { standard: boolean; secure: boolean; supportFetchAPI: boolean } }[]): void;
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+}
+
 export interface ElectronApi {
   app: AppLike;
   BrowserWindow: BrowserWindowStatic;
@@ -130,4 +138,5 @@ export interface ElectronApi {
   Menu: MenuStatic;
   dialog: DialogLike;
   session: { defaultSession: PermissionSessionLike };
+  protocol: ProtocolLike;
 }

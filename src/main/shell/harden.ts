@@ -9,11 +9,14 @@ export function hardenWebContents(contents: WebContentsLike): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
+/** The app needs no camera, microphone, notification, USB, HID, serial or other permission: all are refused. */
 export function denyAllPermissions(session: PermissionSessionLike): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+  session.setDevicePermissionHandler(() => false);
 }
 
-/** For dev-server pages only: file:// pages carry their CSP in a meta tag. */
+/** For dev-server pages only: the built page (app://) carries its CSP in a meta tag. */
 export function enforceCsp(session: PermissionSessionLike, policy: string): void {
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });

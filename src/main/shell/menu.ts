@@ -10,7 +10,8 @@ export interface MenuActions {
   exportProject(): void;
 }
 
-export function buildMenuTemplate(actions: MenuActions, recent: ProjectSummary[], platform: string): MenuItemSpec[] {
+/** `devTools`: the DevTools item is offered in development only. */
+export function buildMenuTemplate(actions: MenuActions, recent: ProjectSummary[], platform: string, devTools = false): MenuItemSpec[] {
   const recentItems: MenuItemSpec[] = recent.length
     ? recent.map((p) => ({ label: p.name, click: () => actions.openRecent(p.path) }))
     : [{ label: 'No recent projects', enabled: false }];
@@ -33,7 +34,7 @@ export function buildMenuTemplate(actions: MenuActions, recent: ProjectSummary[]
   };
   const view: MenuItemSpec = {
     label: 'View',
-    submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+    submenu: [{ role: 'reload' }, ...(devTools ? [{ role: 'toggleDevTools' } as MenuItemSpec] : []), { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
   };
   const template = [file, edit, view, { role: 'windowMenu' } as MenuItemSpec];
   return platform === 'darwin' ? [{ role: 'appMenu' }, ...template] : template;

@@ -1,11 +1,17 @@
 /**
- * Where the renderer page lives (the built file, or the dev server in `electron-vite dev`) and
- * the sender check derived from it: only the top frame of that page may talk to the API.
+ * Where the renderer page lives (the built files behind the app:// protocol, or the dev server in
+ * `electron-vite dev`) and the sender check derived from it: only the top frame of that page may
+ * talk to the API.
  */
-import { pathToFileURL } from 'node:url';
+import { APP_ORIGIN } from './appProtocol';
 import type { WebFrameLike } from './electronApi';
 
-export type RendererLocation = { kind: 'file'; path: string } | { kind: 'url'; url: string };
+export type RendererLocation = { kind: 'app'; root: string } | { kind: 'url'; url: string };
+
+/** The URL the main window loads. */
+export function rendererUrl(location: RendererLocation): string {
+  return location.kind === 'app' ? `${APP_ORIGIN}/index.html` : location.url;
+}
 
 function withoutQueryOrHash(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
@@ -19,8 +25,6 @@ export function isTrustedFrame(frame: WebFrameLike | null, location: RendererLoc
   } catch {
     return false;
   }
-  if (location.kind === 'file') {
-    return url.protocol === 'file:' && withoutQueryOrHash(url) === withoutQueryOrHash(pathToFileURL(location.path));
-  }
+  if (location.kind === 'app') return withoutQueryOrHash(url) === withoutQueryOrHash(new URL(rendererUrl(location)));
   return url.origin === new URL(location.url).origin;
 }

@@ -9,7 +9,8 @@ import { denyAllPermissions, enforceCsp, hardenWebContents } from './harden';
 import { registerApiIpc, type IpcRegistration } from './ipc';
 import { buildMenuTemplate } from './menu';
 import { createMenuActions, recentProjects } from './menuActions';
-import type { RendererLocation } from './rendererLocation';
+import { APP_SCHEME, appProtocolHandler } from './appProtocol';
+import { rendererUrl, type RendererLocation } from './rendererLocation';
 import { mainWindowOptions } from './windowOptions';
 
 export interface ShellOptions {
@@ -17,6 +18,8 @@ export interface ShellOptions {
   preloadPath: string;
   renderer: RendererLocation;
   platform: string;
+  /** Development run (not packaged): DevTools and their menu item are available. */
+  devTools: boolean;
 }
 
 export interface Shell {
@@ -27,30 +30,30 @@ export interface Shell {
 }
 
 export async function startShell(electron: ElectronApi, options: ShellOptions): Promise<Shell> {
-  const { app, BrowserWindow, Menu, dialog, ipcMain, session } = electron;
+  const { app, BrowserWindow, Menu, dialog, ipcMain, session, protocol } = electron;
 
   // Every web contents, including any the app did not mean to create, is locked down.
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
 
   await app.whenReady();
   denyAllPermissions(session.defaultSession);
+  if (options.renderer.kind === 'app') protocol.handle(APP_SCHEME, appProtocolHandler(options.renderer.root));
   if (options.renderer.kind === 'url') enforceCsp(session.defaultSession, contentSecurityPolicy({ delivery: 'header', dev: true }));
 
   const ipc = registerApiIpc(ipcMain, options.router, options.renderer);
 
   const refreshMenu = async (): Promise<void> => {
     const recent = await recentProjects(options.router);
-    Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate(menuActions, recent, options.platform)));
+    Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate(menuActions, recent, options.platform, options.devTools)));
   };
   const menuActions = createMenuActions({ router: options.router, dialog, app, refreshMenu: () => void refreshMenu() });
   await refreshMenu();
 
   const createWindow = async (): Promise<BrowserWindowLike> => {
-    const window = new BrowserWindow(mainWindowOptions(options.preloadPath));
+    const window = new BrowserWindow(mainWindowOptions(options.preloadPath, options.devTools));
     hardenWebContents(window.webContents);
     window.once('ready-to-show', () => window.show());
-    if (options.renderer.kind === 'url') await window.loadURL(options.renderer.url);
-    else await window.loadFile(options.renderer.path);
+    await window.loadURL(rendererUrl(options.renderer));
     return window;
   };
 

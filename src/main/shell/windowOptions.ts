@@ -1,7 +1,7 @@
 /** The main window's options: the Electron security checklist, in one reviewable object. */
 import type { WindowOptionsSpec } from './electronApi';
 
-export function mainWindowOptions(preloadPath: string): WindowOptionsSpec {
+export function mainWindowOptions(preloadPath: string, devTools: boolean): WindowOptionsSpec {
   return {
     width: 1400,
     height: 900,
@@ -22,6 +22,7 @@ export function mainWindowOptions(preloadPath: string): WindowOptionsSpec {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      devTools,
     },
   };
 }

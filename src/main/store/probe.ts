@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { withSqliteBinding } from './sqliteBinding';
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION, applyMigrations } from './migrations';
 import { CorruptedProjectError, NewerSchemaError, NotAProjectError, NotSqliteError, ProjectLockedError, isBusyError, isCorruptError } from './errors';
 
@@ -59,7 +60,7 @@ function checkIdentity(file: string, applicationId: number, userVersion: number)
 export function withReadOnlyConnection<T>(file: string, busyTimeoutMs: number, fn: (db: Database.Database) => T): T {
   const walExisted = fs.existsSync(`${file}-wal`);
   const shmExisted = fs.existsSync(`${file}-shm`);
-  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  const db = new Database(file, withSqliteBinding({ readonly: true, fileMustExist: true, timeout: busyTimeoutMs }));
   try {
     return fn(db);
   } finally {
@@ -108,7 +109,7 @@ const tablesByVersion = new Map<number, string[]>();
 function expectedTables(version: number): string[] {
   let tables = tablesByVersion.get(version);
   if (!tables) {
-    const mem = new Database(':memory:');
+    const mem = new Database(':memory:', withSqliteBinding({}));
     try {
       applyMigrations(mem, version);
       tables = tableNames(mem);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { withSqliteBinding } from './sqliteBinding';
 import { InvalidDataError, ProjectLockedError, ProjectNotFoundError, StoreError, isBusyError } from './errors';
 import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations';
 import { checkWritable, projectPathKind } from './openChecks';
@@ -71,7 +72,7 @@ function createNewFile(file: string, opts: OpenOptions): void {
   // Build the file under a temporary name and link it into place: a crash never leaves a half-made project.
   const tmp = `${file}.creating-${process.pid}`;
   fs.rmSync(tmp, { force: true });
-  const db = new Database(tmp);
+  const db = new Database(tmp, withSqliteBinding({}));
   try {
     db.pragma('journal_mode = WAL');
     db.transaction(() => {
@@ -141,7 +142,7 @@ export class ProjectStore {
 
     let db: Database.Database | undefined;
     try {
-      db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
+      db = new Database(abs, withSqliteBinding({ fileMustExist: true, timeout: busyTimeoutMs }));
       configureConnection(db);
       const conn = db;
       const { from, interrupted } = conn.transaction(() => {
@@ -225,7 +226,7 @@ export function writeConsistentCopy(db: Database.Database, dest: string): void {
   const forget = recordPendingExport(tmp);
   try {
     db.prepare('VACUUM INTO ?').run(tmp);
-    const copy = new Database(tmp);
+    const copy = new Database(tmp, withSqliteBinding({}));
     try {
       copy.pragma('journal_mode = WAL');
       copy.transaction(() => copy.prepare('DELETE FROM store_lock').run()).immediate();

@@ -4,12 +4,13 @@
  * the main thread. It takes no project lock: the main thread's ProjectStore holds it.
  */
 import Database from 'better-sqlite3';
+import { withSqliteBinding } from './sqliteBinding';
 import { StoreError } from './errors';
 import { LATEST_SCHEMA_VERSION, schemaVersion } from './migrations';
 import { configureConnection } from './project-store';
 
 export function openWorkerConnection(file: string, busyTimeoutMs: number): Database.Database {
-  const db = new Database(file, { fileMustExist: true, timeout: busyTimeoutMs });
+  const db = new Database(file, withSqliteBinding({ fileMustExist: true, timeout: busyTimeoutMs }));
   try {
     configureConnection(db);
     const version = schemaVersion(db);

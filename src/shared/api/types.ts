@@ -6,6 +6,8 @@ export interface BackendStatus {
   /** The package that provides it, e.g. '@tensorflow/tfjs-backend-wasm'. */
   provider: string;
   gpu: boolean;
+  /** Preferred backends that are installed but failed to load: the loader's error and the fix. */
+  failures?: { provider: string; error: string; fix: string }[];
 }
 
 export interface MemoryStatus {

@@ -7,6 +7,7 @@ import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import { JobRegistry } from '../registry';
 import { CIRCUIT_JOB_KINDS, registerCircuitJobs } from './circuits';
 import { EDITING_JOB_KINDS } from './editing';
+import type { HandlerModuleName } from './modules';
 
 /** Job kinds of the circuit tools: the circuits service's own, plus evaluation and path patching. */
 export const CIRCUIT_TOOL_KINDS = { ...CIRCUIT_JOB_KINDS, evaluate: 'circuit-eval', pathPatching: 'path-patching' } as const;
@@ -24,8 +25,11 @@ const ANALYSIS_EXPORTS: Record<AnalysisJobKind, string> = {
   neuroscope: 'neuroscopeJob',
 };
 
-/** URL of a handler module beside this file, in the same flavour (.ts or .js) as this file. */
-export function handlerModule(name: string): URL {
+/**
+ * URL of a handler module beside this file, in the same flavour (.ts or .js) as this file. Only
+ * names in HANDLER_MODULES are accepted, so every module registered here is a build entry.
+ */
+export function handlerModule(name: HandlerModuleName): URL {
   const extension = /\.ts$/.test(new URL(import.meta.url).pathname) ? 'ts' : 'js';
   return new URL(`./${name}.${extension}`, import.meta.url);
 }

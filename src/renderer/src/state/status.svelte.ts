@@ -13,7 +13,9 @@ export class StatusState {
   backendLabel = $derived.by(() => {
     const backend = this.info?.backend;
     if (!backend) return 'no backend';
-    return `${backend.name} · ${backend.gpu ? 'GPU' : 'CPU'}`;
+    const label = `${backend.name} · ${backend.gpu ? 'GPU' : 'CPU'}`;
+    // A preferred backend failed to load: say so here, the reason is in the tooltip and Diagnostics.
+    return backend.failures?.length ? `${label} · ${backend.failures.map((f) => f.provider).join(', ')} failed` : label;
   });
 
   constructor(client: ApiClient) {
