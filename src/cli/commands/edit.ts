@@ -14,7 +14,8 @@ import { headService, romeService } from '../../main/editing/service';
 import type { ModelEdit } from '../../main/editing/delta';
 import type { KeyMoment } from '../../main/editing/rome/keys';
 import { modelContentHash } from '../../main/api/project/modelHash';
-import { openModel, resolveModelDir, type ModelSession } from '../../main/services/modelSession';
+import { openModel, type ModelSession } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { ProjectStore } from '../../main/store';
 import { readModelConfig } from '../../main/loader/modelDir';
 import { CliError, MODEL_OPTION, optionalInt, requireString, type Command, type OptionValues } from '../command';
@@ -103,7 +104,7 @@ export const editRomeCommand: Command = {
     const target = requireString(values, 'target');
     const layerText = typeof values.layer === 'string' ? values.layer : 'auto';
     const layer = layerText === 'auto' ? 'auto' : num(values, 'layer')!;
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const hash = typeof values.project === 'string' ? await modelContentHash(session.dir) : undefined;
       const cached = new Map<number, KeyMoment>();
@@ -205,7 +206,7 @@ export const editHeadCommand: Command = {
     const prompt = requireString(values, 'prompt');
     const targetText = values.target as string | undefined;
     const target = targetText === undefined || targetText === 'reflect' || targetText === 'zero' ? targetText : num(values, 'target');
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const { edit, projection } = await headService(session, {
         kind,

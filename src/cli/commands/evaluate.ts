@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCsv, parseJsonl, validateDataset, type TaskItem, type ValidationError } from '../../main/datasets';
 import { evaluate, type EvaluationReport, type GroupStats } from '../../main/services/evaluate';
-import { openModel, resolveModelDir } from '../../main/services/modelSession';
+import { openModel } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import type { Tokenizer } from '../../main/tokenizer/types';
 import { CliError, MODEL_OPTION, optionalInt, requireString, type Command } from '../command';
 import { datasetFormat } from './dataset';
@@ -65,7 +66,7 @@ export const evaluateCommand: Command = {
     const batchSize = optionalInt(values, 'batch-size', 128, 2);
     const { items, rows } = await readDatasetFile(file);
     if (items.length === 0) throw new CliError(`${file}: the dataset has no items`);
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const errors = validateAgainst(items, rows, session.tokenizer);
       if (errors.length > 0) {

@@ -1,5 +1,6 @@
 import { memoryInfo } from '../../main/engine/backend';
-import { openModel, resolveModelDir } from '../../main/services/modelSession';
+import { openModel } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { MODEL_OPTION, type Command } from '../command';
 
 export const infoCommand: Command = {
@@ -8,7 +9,7 @@ export const infoCommand: Command = {
   usage: 'info [--model DIR]',
   options: { ...MODEL_OPTION },
   async run(values) {
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     const { config, backend } = session;
     const data = {
       model: session.dir,

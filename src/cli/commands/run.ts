@@ -1,6 +1,7 @@
 import { writeSafetensors } from '../../main/loader/safetensors';
 import { allHookNames } from '../../main/engine/hookNames';
-import { openModel, resolveModelDir } from '../../main/services/modelSession';
+import { openModel } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { encodePrompt } from '../../main/services/prompt';
 import { CliError, MODEL_OPTION, requireString, type Command } from '../command';
 
@@ -13,7 +14,7 @@ export const runCommand: Command = {
     const prompt = requireString(values, 'prompt');
     const names = (values.cache as string[] | undefined) ?? [];
     if (names.length === 0) throw new CliError('--cache NAME is required (one or more hook names, e.g. blocks.0.attn.hook_pattern)');
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const known = new Set(allHookNames(session.config));
       const unknown = names.filter((n) => !known.has(n));
