@@ -58,8 +58,10 @@ export class FileConfinement {
 export function confineHandlers(handlers: HandlerTable, confinement: FileConfinement): HandlerTable {
   const confined = { ...handlers } as Record<OpName, (params: never, ctx: never) => Promise<unknown>>;
   for (const op of PATH_OPS) {
-    const inner = handlers[op] as (params: { path: string }, ctx: unknown) => Promise<unknown>;
-    confined[op] = ((params: { path: string }, ctx: unknown) => inner({ ...params, path: confinement.check(op, params.path) }, ctx)) as never;
+    const inner = handlers[op] as (params: { path?: string }, ctx: unknown) => Promise<unknown>;
+    const checked = (params: { path?: string }, ctx: unknown): Promise<unknown> =>
+      inner(params.path === undefined ? params : { ...params, path: confinement.check(op, params.path) }, ctx);
+    confined[op] = checked as never;
   }
   return confined as unknown as HandlerTable;
 }

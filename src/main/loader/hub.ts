@@ -39,20 +39,35 @@ export interface ResolvedModel {
 /** Files a hub model folder needs beside its weights: the config and whichever tokenizer files the repo has. */
 const TOKENIZER_FILE_NAMES: readonly string[] = Object.values(TOKENIZER_FILES);
 
+/** The model is not (completely) in the cache and the caller did not allow a download. */
+export class NotCachedError extends HubError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotCachedError';
+  }
+}
+
+/** A folder when `spec` names one that exists (or is not shaped like a hub id), else a hub model. */
 export async function resolveModelSpec(spec: string, opts: ResolveModelOptions = {}): Promise<ResolvedModel> {
-  const env = opts.env ?? process.env;
-  const ref = parseHubModelRef(spec);
-  if (existsSync(spec) || !ref) {
+  if (existsSync(spec) || !parseHubModelRef(spec)) {
     const dir = resolve(spec);
     return { dir, name: modelDisplayName(dir), source: 'folder' };
   }
+  return resolveHubModel(spec, opts);
+}
+
+/** A hub model only (never a folder): from the cache, else downloaded when allowed. */
+export async function resolveHubModel(id: string, opts: ResolveModelOptions = {}): Promise<ResolvedModel> {
+  const env = opts.env ?? process.env;
+  const ref = parseHubModelRef(id);
+  if (!ref) throw new HubError(`${JSON.stringify(id.slice(0, 200))} is not a Hugging Face model id (org/name or name, optionally @revision)`);
   const repo = new HfCacheRepo(hubCacheDir(env), ref.repo);
   const cached = await completeSnapshot(repo, ref);
   if (cached) return { dir: cached, name: ref.repo, source: 'cache' };
   if (!opts.download || isOffline(env)) {
     const why = isOffline(env) ? 'HF_HUB_OFFLINE is set, so nothing is downloaded' : 'allow the download to fetch it (--download on the command line)';
-    throw new HubError(
-      `${spec}: not a model folder, and not complete in the Hugging Face cache at ${repo.dir}. ` +
+    throw new NotCachedError(
+      `${id}: not a model folder, and not complete in the Hugging Face cache at ${repo.dir}. ` +
         `${why}: config.json, the safetensors weights and the tokenizer come from ${hubEndpoint(env)} into that cache.`,
     );
   }
