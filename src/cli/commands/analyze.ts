@@ -227,7 +227,7 @@ const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
 export const analyzeCommand: Command = {
   name: 'analyze',
   summary: `where the answer comes from: ${KINDS.join(', ')}`,
-  usage: 'analyze <kind> [--model DIR] (--dataset FILE | --task T [--n N --seed S --split S]) [--template ID] [kind options]',
+  usage: 'analyze <kind> [--model DIR|ID [--download]] (--dataset FILE | --task T [--n N --seed S --split S]) [--template ID] [kind options]',
   options: {
     ...MODEL_OPTION,
     dataset: { type: 'string', short: 'd' },

@@ -29,7 +29,7 @@ const DATA_OPTIONS: OptionSpec = {
   metric: { type: 'string' },
   ablation: { type: 'string' },
 };
-const DATA_USAGE = '[--model DIR] (--task ioi|comparison|latest [--n 32] [--seed 0] [--split train] | --dataset FILE) [--metric logit-diff|kl] [--ablation corrupted|mean|zero]';
+const DATA_USAGE = '[--model DIR|ID [--download]] (--task ioi|comparison|latest [--n 32] [--seed 0] [--split train] | --dataset FILE) [--metric logit-diff|kl] [--ablation corrupted|mean|zero]';
 
 function oneOf<T extends string>(values: OptionValues, name: string, allowed: readonly T[], fallback: T): T {
   const v = values[name];

@@ -78,7 +78,7 @@ function traceTable(trace: { probs: number[][] }, labels: string[]): string {
 export const editRomeCommand: Command = {
   name: 'edit rome',
   summary: 'ROME: rewrite what an MLP recalls for a subject (rank-1 update of c_proj), with efficacy/specificity',
-  usage: 'edit rome [--model DIR] --prompt TEXT --subject WORDS --target " WORD" [--layer N|auto] [--last] [--paraphrase TEXT]... [--neighbour TEXT]... [--contexts 4] [--steps 20] [--lr 0.5] [--trace] [--out DIR] [--project FILE]',
+  usage: 'edit rome [--model DIR|ID [--download]] --prompt TEXT --subject WORDS --target " WORD" [--layer N|auto] [--last] [--paraphrase TEXT]... [--neighbour TEXT]... [--contexts 4] [--steps 20] [--lr 0.5] [--trace] [--out DIR] [--project FILE]',
   options: {
     ...MODEL_OPTION,
     prompt: { type: 'string' },
@@ -183,7 +183,7 @@ export const editRomeCommand: Command = {
 export const editHeadCommand: Command = {
   name: 'edit head',
   summary: 'rank-1 edit of one attention head: OV (what it moves) or QK (where it attends)',
-  usage: 'edit head [--model DIR] --kind ov|qk --layer L --head H --prompt TEXT (ov: --source WORD --plus WORD [--minus WORD] [--target reflect|zero|N] | qk: --key WORD [--score-change 5]) [--out DIR] [--project FILE]',
+  usage: 'edit head [--model DIR|ID [--download]] --kind ov|qk --layer L --head H --prompt TEXT (ov: --source WORD --plus WORD [--minus WORD] [--target reflect|zero|N] | qk: --key WORD [--score-change 5]) [--out DIR] [--project FILE]',
   options: {
     ...MODEL_OPTION,
     kind: { type: 'string' },

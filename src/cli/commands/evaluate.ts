@@ -59,7 +59,7 @@ function table(report: EvaluationReport): string {
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'top-1 accuracy and mean logit difference (clean and corrupted) per task and template',
-  usage: 'evaluate [--model DIR] --dataset FILE.jsonl|FILE.csv [--batch-size N] [--per-item]',
+  usage: 'evaluate [--model DIR|ID [--download]] --dataset FILE.jsonl|FILE.csv [--batch-size N] [--per-item]',
   options: { ...MODEL_OPTION, dataset: { type: 'string', short: 'd' }, 'batch-size': { type: 'string' }, 'per-item': { type: 'boolean' } },
   async run(values) {
     const file = path.resolve(requireString(values, 'dataset'));

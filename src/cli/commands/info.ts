@@ -6,7 +6,7 @@ import { MODEL_OPTION, type Command } from '../command';
 export const infoCommand: Command = {
   name: 'info',
   summary: 'architecture, parameter count and live backend of a model',
-  usage: 'info [--model DIR]',
+  usage: 'info [--model DIR|ID [--download]]',
   options: { ...MODEL_OPTION },
   async run(values) {
     const session = await openModel(await modelDirFromOptions(values));

@@ -6,7 +6,7 @@ import { MODEL_OPTION, optionalInt, requireString, type Command } from '../comma
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'top next tokens at the last position, with logits and probabilities',
-  usage: 'predict [--model DIR] --prompt TEXT [--top-k K]',
+  usage: 'predict [--model DIR|ID [--download]] --prompt TEXT [--top-k K]',
   options: { ...MODEL_OPTION, prompt: { type: 'string', short: 'p' }, 'top-k': { type: 'string', short: 'k' } },
   async run(values) {
     const prompt = requireString(values, 'prompt');

@@ -25,7 +25,7 @@ function withStore<T>(file: string, create: boolean, body: (store: ProjectStore)
 export const projectNewCommand: Command = {
   name: 'project new',
   summary: 'create a project file with a model registered (the bundled one by default)',
-  usage: 'project new FILE [--name NAME] [--model DIR]',
+  usage: 'project new FILE [--name NAME] [--model DIR|ID [--download]]',
   options: { ...MODEL_OPTION, name: { type: 'string' } },
   async run(values, positionals) {
     const file = projectFile(positionals);

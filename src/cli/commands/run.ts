@@ -8,7 +8,7 @@ import { CliError, MODEL_OPTION, requireString, type Command } from '../command'
 export const runCommand: Command = {
   name: 'run',
   summary: 'run a prompt and return chosen activations (by hook name) with their shapes',
-  usage: 'run [--model DIR] --prompt TEXT --cache NAME [--cache NAME ...] [--out FILE.safetensors]',
+  usage: 'run [--model DIR|ID [--download]] --prompt TEXT --cache NAME [--cache NAME ...] [--out FILE.safetensors]',
   options: { ...MODEL_OPTION, prompt: { type: 'string', short: 'p' }, cache: { type: 'string', multiple: true }, out: { type: 'string', short: 'o' } },
   async run(values) {
     const prompt = requireString(values, 'prompt');
