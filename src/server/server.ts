@@ -74,6 +74,12 @@ export function upgradeRefusal(req: IncomingMessage, gate: AccessGate, allowedHo
   return null;
 }
 
+/** The name the printed link uses: a wildcard bind address is not one a browser may send, so the first --allow-host name (or loopback). */
+function linkHost(host: string, allowedHosts: readonly string[] = []): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  return allowedHosts[0] ?? (host === '::' ? '::1' : '127.0.0.1');
+}
+
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -142,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host,
     port,
     token,
-    url: `${scheme}://${formatHost(host)}:${port}/?token=${token}`,
+    url: `${scheme}://${formatHost(linkHost(host, options.allowedHosts))}:${port}/?token=${token}`,
     close: async () => {
       clearInterval(heartbeat);
       for (const ws of wss.clients) ws.terminate();
