@@ -58,6 +58,8 @@ export class FakeHub {
   readonly log: LoggedRequest[] = [];
   /** The next download of this file sends half its bytes and then drops the connection. */
   breakNext = new Set<string>();
+  /** The next download of this file sends half its bytes and then stalls (until the client gives up). */
+  stallNext = new Set<string>();
   /** Downloads of this file have one byte flipped (the metadata stays right). */
   corrupt = new Set<string>();
   private server: Server | null = null;
@@ -146,6 +148,10 @@ export class FakeHub {
     const body = bytes.subarray(start);
     const rangeHeaders = range ? { 'Content-Range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } : {};
     res.writeHead(range ? 206 : 200, { ...headers, ...rangeHeaders, 'Content-Length': String(body.length), 'Content-Type': 'application/octet-stream' });
+    if (this.stallNext.delete(file.path)) {
+      res.write(body.subarray(0, body.length >> 1));
+      return;
+    }
     if (this.breakNext.delete(file.path)) {
       res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
       return;

@@ -127,6 +127,30 @@ describe('downloading from the hub', () => {
     expectSnapshotOf(resolved.dir, repo, join(cache, 'models--org--tiny'));
   });
 
+  it('a cancelled download stops at once, keeps its bytes, and the next try resumes', async () => {
+    const { repo } = await addRepo('org/tiny');
+    const weights = repo.files.find((f) => f.path === 'model.safetensors')!;
+    hub.stallNext.add('model.safetensors');
+    const controller = new AbortController();
+    const started = Date.now();
+    const attempt = resolveModelSpec('org/tiny', {
+      env,
+      download: true,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.file === 'model.safetensors' && p.bytes > 0) controller.abort();
+      },
+    });
+    const error = (await attempt.catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe('AbortError');
+    expect(Date.now() - started).toBeLessThan(5000);
+    const partial = join(cache, 'models--org--tiny', 'blobs', `${weights.blobId}.incomplete`);
+    expect(existsSync(partial)).toBe(true);
+    expect(existsSync(join(cache, 'models--org--tiny', 'refs', 'main'))).toBe(false);
+    const resolved = await resolveModelSpec('org/tiny', { env, download: true });
+    expectSnapshotOf(resolved.dir, repo, join(cache, 'models--org--tiny'));
+  });
+
   it('refuses a corrupted file by its sha256, deletes it, and downloads it afresh on the next try', async () => {
     const { repo } = await addRepo('org/tiny');
     const weights = repo.files.find((f) => f.path === 'model.safetensors')!;

@@ -5,7 +5,7 @@
  *                                       /refs/{branch}             (the commit the branch points to)
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -104,7 +104,13 @@ export class HfCacheRepo {
       // no link yet
     }
     await rm(link, { force: true });
-    await symlink(target, link);
+    try {
+      await symlink(target, link);
+    } catch (e) {
+      // Where symlinks need privileges (Windows without developer mode), huggingface_hub copies; so do we.
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      await copyFile(this.blobPath(blobId), link);
+    }
   }
 }
 

@@ -71,7 +71,7 @@ export async function downloadBlob(repo: HfCacheRepo, commit: string, file: HubF
     const resumed = offset > 0 && res.status === 206 && contentRangeStart(res) === offset;
     if (resumed) await hashExisting(hash, partial);
     else offset = 0;
-    await appendBody(res.body, partial, resumed, hash, (written) => opts.onBytes?.(offset + written), file, repo.repo);
+    await appendBody(res.body, partial, resumed, hash, (written) => opts.onBytes?.(offset + written), file, repo.repo, opts.signal);
   } else {
     await hashExisting(hash, partial);
   }
@@ -93,6 +93,7 @@ async function appendBody(
   onWritten: (bytes: number) => void,
   file: HubFileInfo,
   repo: string,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const out = createWriteStream(partial, { flags: append ? 'a' : 'w' });
   let written = 0;
@@ -106,6 +107,7 @@ async function appendBody(
   } catch (e) {
     out.end();
     await finished(out).catch(() => undefined);
+    if (signal?.aborted) throw e;
     throw new HubError(`${repo}: the download of ${file.path} broke off (${(e as Error).message}); run again to resume from the bytes already written.`);
   }
   out.end();
