@@ -12,7 +12,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../shared/api/protocol';
 import type { ApiRouter } from '../main/api/router';
 import { allowedHostNames, hostAllowed } from './hostCheck';
-import { AccessGate, sessionCookie } from './session';
+import { AccessGate, sessionCookieName } from './session';
 import { createStaticHandler, send } from './staticFiles';
 import { generateToken } from './token';
 
@@ -100,7 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!session) return sendRefusalPage(res, 401, MESSAGES.spentToken);
       url.searchParams.delete('token');
       // The token leaves the address bar and history with this redirect; the cookie carries the session.
-      res.writeHead(303, { Location: `${url.pathname}${url.search}`, 'Set-Cookie': sessionCookie(session, scheme === 'https'), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+      res.writeHead(303, { Location: `${url.pathname}${url.search}`, 'Set-Cookie': gate.setCookie(session, scheme === 'https'), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
       res.end();
       return;
     }
@@ -144,6 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   const port = (http.address() as AddressInfo).port;
+  gate.cookieName = sessionCookieName(port);
   return {
     host,
     port,

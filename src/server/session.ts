@@ -6,11 +6,16 @@
  */
 import { generateToken, tokenMatches } from './token';
 
-export const SESSION_COOKIE = 'cwb_session';
+/** Cookies are shared by every port of a host, so each server's cookie is named after its port. */
+export function sessionCookieName(port: number): string {
+  return `cwb_session_${port}`;
+}
 
 export class AccessGate {
   private tokenSpent = false;
   private readonly sessions = new Set<string>();
+  /** Set once the server knows its port. */
+  cookieName = sessionCookieName(0);
 
   constructor(readonly token: string) {}
 
@@ -23,21 +28,18 @@ export class AccessGate {
     return session;
   }
 
-  get spent(): boolean {
-    return this.tokenSpent;
-  }
-
   /** Whether the request's Cookie header carries a session this gate issued. */
   admits(cookieHeader: string | undefined): boolean {
-    const value = readCookie(cookieHeader, SESSION_COOKIE);
+    const value = readCookie(cookieHeader, this.cookieName);
     if (value === null) return false;
     for (const session of this.sessions) if (tokenMatches(session, value)) return true;
     return false;
   }
-}
 
-export function sessionCookie(session: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  /** The Set-Cookie header value for a session this gate issued. */
+  setCookie(session: string, secure: boolean): string {
+    return `${this.cookieName}=${session}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  }
 }
 
 export function readCookie(header: string | undefined, name: string): string | null {

@@ -82,7 +82,7 @@ describe('WebSocket server', () => {
   });
 
   it('refuses a connection with a wrong session (same length too)', async () => {
-    expect(await connectStatus(apiUrl(), { Cookie: 'cwb_session=wrong' })).toBe(401);
+    expect(await connectStatus(apiUrl(), { Cookie: `cwb_session_${server.port}=wrong` })).toBe(401);
     const flipped = cookie.slice(0, -1) + (cookie.endsWith('A') ? 'B' : 'A');
     expect(await connectStatus(apiUrl(), { Cookie: flipped })).toBe(401);
     expect(await connectStatus(apiUrl(), { Cookie: cookie })).toBe(101);

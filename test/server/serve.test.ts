@@ -104,7 +104,7 @@ describe('the one-time access token', () => {
     expect(first.status).toBe(303);
     expect(first.headers.location).toBe('/');
     const setCookie = String(first.headers['set-cookie']);
-    expect(setCookie).toMatch(/^cwb_session=[A-Za-z0-9_-]{32,}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).toMatch(new RegExp(`^cwb_session_${server.port}=[A-Za-z0-9_-]{32,}; Path=/; HttpOnly; SameSite=Strict$`));
     cookie = setCookie.split(';')[0];
     expect(cookie.includes(server.token)).toBe(false);
 
@@ -131,8 +131,8 @@ describe('the one-time access token', () => {
     expect(page.body).toContain('data-testid="fatal-message"');
     expect(page.body).toContain('npm run serve');
     expect(page.body).not.toContain('<title>workbench</title>');
-    expect((await get('/index.html', { Cookie: 'cwb_session=forged' })).status).toBe(401);
-    expect(await connectStatus({ Cookie: 'cwb_session=forged' })).toBe(401);
+    expect((await get('/index.html', { Cookie: `cwb_session_${server.port}=forged` })).status).toBe(401);
+    expect(await connectStatus({ Cookie: `cwb_session_${server.port}=forged` })).toBe(401);
   });
 });
 
@@ -223,7 +223,8 @@ describe('TLS', () => {
         req.end();
       });
       expect(res.status).toBe(303);
-      expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict; Secure$/);
+      // Its own cookie name: a browser keeps one cookie jar for every port of a host.
+      expect(String(res.headers['set-cookie'])).toMatch(new RegExp(`^cwb_session_${tls.port}=[^;]+; Path=/; HttpOnly; SameSite=Strict; Secure$`));
     } finally {
       await tls.close();
     }
