@@ -41,4 +41,4 @@ export function optionalInt(values: OptionValues, name: string, fallback: number
   return n;
 }
 
-export const MODEL_OPTION: OptionSpec = { model: { type: 'string', short: 'm' } };
+export { MODEL_OPTION } from './modelOption';

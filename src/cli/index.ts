@@ -33,7 +33,9 @@ function usage(): string {
     '',
     ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
-    '--model defaults to the bundled model in resources/default-model. CWB_BACKEND=tensorflow|wasm|cpu forces a backend.',
+    '--model takes a folder or a Hugging Face id (gpt2, org/name@revision) found in the HF cache (HF_HUB_CACHE, HF_HOME/hub or',
+    '~/.cache/huggingface/hub); --download fetches a missing one from the hub into that cache (HF_ENDPOINT and HF_TOKEN honoured).',
+    'Without --model: the bundled model in resources/default-model. CWB_BACKEND=tensorflow|wasm|cpu forces a backend.',
     'circuit-workbench <command> --help shows one command.',
   ].join('\n');
 }

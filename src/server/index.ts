@@ -1,19 +1,23 @@
 /**
  * `npm run serve`: the full workbench in a browser. Binds 127.0.0.1 unless --host says
- * otherwise, prints the address with a fresh access token, serves out/renderer, opens the
- * project given (created when missing) or the default project in the data folder.
- *   tsx src/server/index.ts [--host 127.0.0.1] [--port 5780] [--renderer out/renderer] [--model DIR]
- *                           [--project FILE.cwb] [--data-dir DIR]
+ * otherwise, prints the address with a one-time access token, serves out/renderer, opens the
+ * project given (created when missing) or the default project in the data folder. File
+ * operations stay inside the data folder, the project's folder and --allow-dir folders.
+ *   tsx src/server/index.ts [--host 127.0.0.1] [--port 5780] [--renderer out/renderer]
+ *                           [--model DIR|HF-ID [--download]] [--project FILE.cwb] [--data-dir DIR]
+ *                           [--allow-dir DIR]... [--allow-host NAME]... [--tls-cert PEM --tls-key PEM]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDefaultServices } from '../main/api/defaultServices';
+import { handlers } from '../main/api/handlers';
 import { ApiRouter } from '../main/api/router';
+import { modelDirFromOptions } from '../cli/modelOption';
+import { confineHandlers, FileConfinement } from './fileConfinement';
+import { isLoopback } from './hostCheck';
 import { startServer } from './server';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Where the served workbench keeps recent.json and default.cwb (XDG on Linux, ~/.circuit-workbench elsewhere). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
@@ -31,8 +35,15 @@ async function main(): Promise<void> {
       model: { type: 'string' },
       project: { type: 'string' },
       'data-dir': { type: 'string' },
+      download: { type: 'boolean' },
+      'allow-dir': { type: 'string', multiple: true },
+      'allow-host': { type: 'string', multiple: true },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
   });
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new Error('--tls-cert and --tls-key go together (PEM certificate and its private key)');
+  const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']) } : undefined;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${values.port}"`);
   const rendererDir = resolve(values.renderer);
@@ -40,20 +51,29 @@ async function main(): Promise<void> {
     throw new Error(`${rendererDir}/index.html is missing: build the renderer first (npm run build)`);
   }
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir();
+  const projectFile = values.project ? resolve(values.project) : undefined;
   const services = await createDefaultServices({
     appVersion: pkg.version,
-    modelDir: values.model,
+    modelDir: values.model ? await modelDirFromOptions(values) : undefined,
     resourcesDir: resolve('resources'),
-    dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(),
-    projectFile: values.project ? resolve(values.project) : undefined,
+    dataDir,
+    projectFile,
     seedDefaultProject: true,
   });
-  const server = await startServer({ router: new ApiRouter(services), rendererDir, host: values.host, port });
-  if (!LOOPBACK.has(server.host)) {
-    console.warn(`warning: listening on ${server.host}: anyone who can reach this address and has the token can drive the workbench`);
+  const confinement = new FileConfinement([dataDir, ...(projectFile ? [dirname(projectFile)] : []), ...(values['allow-dir'] ?? [])]);
+  const router = new ApiRouter(services, confineHandlers(handlers, confinement));
+  const server = await startServer({ router, rendererDir, host: values.host, port, allowedHosts: values['allow-host'], tls });
+  if (!isLoopback(server.host)) {
+    console.warn(
+      `warning: listening on ${server.host}, not loopback: whoever reaches this address and opens the link first drives the workbench` +
+        (tls ? '.' : ', and over plain HTTP the link and the session can be read on the network: add --tls-cert and --tls-key.') +
+        (['0.0.0.0', '::'].includes(server.host) ? ' Browsers must use a loopback name or one given with --allow-host NAME.' : ''),
+    );
   }
+  console.log(`File operations are confined to: ${confinement.roots.join(', ')}`);
   console.log(`Circuit Workbench is serving ${rendererDir}`);
-  console.log(`Open ${server.url}`);
+  console.log(`Open ${server.url}  (the link works once: the browser that opens it gets the session)`);
   const stop = (): void => {
     void server
       .close()

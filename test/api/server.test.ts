@@ -1,4 +1,4 @@
-/** The WebSocket server of `npm run serve`: token check, round trip, cancellation, static files. */
+/** The WebSocket server of `npm run serve`: session check, round trip, cancellation, static files (the token flow itself: test/server). */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { fakePredict, fakeServices } from './fakeServices';
 let server: RunningServer;
 let router: ApiRouter;
 let rendererDir: string;
+/** The session cookie the printed link's one-time token was exchanged for. */
+let cookie: string;
 
 beforeAll(async () => {
   rendererDir = mkdtempSync(join(tmpdir(), 'cwb-renderer-'));
@@ -21,6 +23,9 @@ beforeAll(async () => {
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
   router = new ApiRouter(fakeServices());
   server = await startServer({ router, rendererDir, port: 0 });
+  const login = await fetch(server.url, { redirect: 'manual' });
+  expect(login.status).toBe(303);
+  cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
 });
 
 afterAll(async () => {
@@ -41,13 +46,12 @@ function connectStatus(url: string, headers: Record<string, string> = {}): Promi
   });
 }
 
-function apiUrl(token?: string): string {
-  const base = `ws://127.0.0.1:${server.port}/api`;
-  return token === undefined ? base : `${base}?token=${encodeURIComponent(token)}`;
+function apiUrl(): string {
+  return `ws://127.0.0.1:${server.port}/api`;
 }
 
 async function open(): Promise<{ ws: WebSocket; messages: ServerMessage[]; next: (pred: (m: ServerMessage) => boolean) => Promise<ServerMessage> }> {
-  const ws = new WebSocket(apiUrl(server.token));
+  const ws = new WebSocket(apiUrl(), { headers: { Cookie: cookie } });
   const messages: ServerMessage[] = [];
   const waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
   ws.on('message', (data) => {
@@ -73,22 +77,23 @@ describe('WebSocket server', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
   });
 
-  it('refuses a connection without the token', async () => {
+  it('refuses a connection without the session', async () => {
     expect(await connectStatus(apiUrl())).toBe(401);
   });
 
-  it('refuses a connection with a wrong token (same length too)', async () => {
-    expect(await connectStatus(apiUrl('wrong'))).toBe(401);
-    const flipped = server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A');
-    expect(await connectStatus(apiUrl(flipped))).toBe(401);
+  it('refuses a connection with a wrong session (same length too)', async () => {
+    expect(await connectStatus(apiUrl(), { Cookie: `cwb_session_${server.port}=wrong` })).toBe(401);
+    const flipped = cookie.slice(0, -1) + (cookie.endsWith('A') ? 'B' : 'A');
+    expect(await connectStatus(apiUrl(), { Cookie: flipped })).toBe(401);
+    expect(await connectStatus(apiUrl(), { Cookie: cookie })).toBe(101);
   });
 
-  it('refuses a browser from another origin even with the token', async () => {
-    expect(await connectStatus(apiUrl(server.token), { Origin: 'http://evil.example' })).toBe(403);
-    expect(await connectStatus(apiUrl(server.token), { Origin: `http://127.0.0.1:${server.port}` })).toBe(101);
+  it('refuses a browser from another origin even with the session', async () => {
+    expect(await connectStatus(apiUrl(), { Cookie: cookie, Origin: 'http://evil.example' })).toBe(403);
+    expect(await connectStatus(apiUrl(), { Cookie: cookie, Origin: `http://127.0.0.1:${server.port}` })).toBe(101);
   });
 
-  it('accepts the right token and round-trips a request', async () => {
+  it('accepts the session and round-trips a request', async () => {
     const { ws, next } = await open();
     ws.send(JSON.stringify({ type: 'request', id: 'p1', op: 'model.predict', params: { prompt: 'Hello', topK: 3 } }));
     const reply = await next((m) => 'id' in m && m.id === 'p1');
@@ -135,22 +140,22 @@ describe('WebSocket server', () => {
 
 describe('static files', () => {
   it('serves the renderer with a strict CSP', async () => {
-    const res = await fetch(`http://127.0.0.1:${server.port}/`);
+    const res = await fetch(`http://127.0.0.1:${server.port}/`, { headers: { Cookie: cookie } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe');
-    expect(await (await fetch(`http://127.0.0.1:${server.port}/assets/app.js`)).text()).toBe('console.log(1)');
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/assets/app.js`, { headers: { Cookie: cookie } })).text()).toBe('console.log(1)');
   });
 
   it('never serves files outside the renderer folder', async () => {
     expect(resolveInside('/srv/r', '/../etc/passwd')).toBe('/srv/r/etc/passwd');
     expect(resolveInside('/srv/r', '/%2e%2e/%2e%2e/etc/passwd')).toBe('/srv/r/etc/passwd');
     expect(resolveInside('/srv/r', '/a%00b')).toBeNull();
-    const res = await fetch(`http://127.0.0.1:${server.port}/%2e%2e/%2e%2e/etc/passwd`);
+    const res = await fetch(`http://127.0.0.1:${server.port}/%2e%2e/%2e%2e/etc/passwd`, { headers: { Cookie: cookie } });
     expect(res.status).toBe(404);
-    expect((await fetch(`http://127.0.0.1:${server.port}/missing.js`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${server.port}/missing.js`, { headers: { Cookie: cookie } })).status).toBe(404);
   });
 });

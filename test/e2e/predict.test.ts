@@ -89,15 +89,17 @@ describe('workbench in the browser', () => {
     await page.screenshot({ path: resolve(SHOTS, '03-job-cancelled.png'), fullPage: true });
   });
 
-  it('still works after a reload (token kept for the tab)', async () => {
+  it('still works after a reload (the session cookie, not the token)', async () => {
     await page.reload();
     await expect.poll(() => page.getByTestId('status-model').textContent()).toBe(modelName);
   });
 
-  it('explains what to do when opened without the token', async () => {
+  it('explains what to do when opened without the token, and refuses the spent link in another browser', async () => {
     const other = await browser.newPage();
     await other.goto(`http://127.0.0.1:${server.port}/`);
     expect(await other.getByTestId('fatal-message').textContent()).toContain('npm run serve');
+    await other.goto(server.url);
+    expect(await other.getByTestId('fatal-message').textContent()).toContain('used already');
     await other.close();
   });
 

@@ -6,7 +6,8 @@ import * as analysis from '../../main/analysis';
 import { antonymTokenPairs, answerTokens, loadItems, wordToken } from '../../main/analysis/taskSource';
 import type { Split } from '../../main/datasets';
 import { encodePrompt } from '../../main/services/prompt';
-import { openModel, resolveModelDir, type ModelSession } from '../../main/services/modelSession';
+import { openModel, type ModelSession } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { CliError, MODEL_OPTION, optionalInt, type CommandResult, type Command, type OptionValues } from '../command';
 
 const KINDS = ['logit-diff', 'logit-lens', 'dla', 'patch', 'attention', 'correlation', 'copy-scores', 'congruence', 'neuroscope', 'track-tokens'] as const;
@@ -227,7 +228,7 @@ const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
 export const analyzeCommand: Command = {
   name: 'analyze',
   summary: `where the answer comes from: ${KINDS.join(', ')}`,
-  usage: 'analyze <kind> [--model DIR] (--dataset FILE | --task T [--n N --seed S --split S]) [--template ID] [kind options]',
+  usage: 'analyze <kind> [--model DIR|ID [--download]] (--dataset FILE | --task T [--n N --seed S --split S]) [--template ID] [kind options]',
   options: {
     ...MODEL_OPTION,
     dataset: { type: 'string', short: 'd' },
@@ -260,7 +261,7 @@ export const analyzeCommand: Command = {
     const kind = positionals[0] as Kind | undefined;
     if (!kind || !KINDS.includes(kind)) throw new CliError(`analyze needs a kind: one of ${KINDS.join(', ')}${kind ? ` (got "${kind}")` : ''}`);
     if (positionals.length > 1) throw new CliError(`unexpected argument "${positionals[1]}"`);
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);

@@ -15,7 +15,8 @@ import { graphShapeOf } from '../../main/circuits/graph';
 import { importCircuit, type ImportedCircuit } from '../../main/circuits/json';
 import { pathPatching, type PathReceiver } from '../../main/circuits/pathPatching';
 import { acdcCircuit, attributionCircuit, promptBatchFor } from '../../main/circuits/service';
-import { openModel, resolveModelDir, type ModelSession } from '../../main/services/modelSession';
+import { openModel, type ModelSession } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { CliError, MODEL_OPTION, optionalInt, type Command, type OptionSpec, type OptionValues } from '../command';
 
 const DATA_OPTIONS: OptionSpec = {
@@ -28,7 +29,7 @@ const DATA_OPTIONS: OptionSpec = {
   metric: { type: 'string' },
   ablation: { type: 'string' },
 };
-const DATA_USAGE = '[--model DIR] (--task ioi|comparison|latest [--n 32] [--seed 0] [--split train] | --dataset FILE) [--metric logit-diff|kl] [--ablation corrupted|mean|zero]';
+const DATA_USAGE = '[--model DIR|ID [--download]] (--task ioi|comparison|latest [--n 32] [--seed 0] [--split train] | --dataset FILE) [--metric logit-diff|kl] [--ablation corrupted|mean|zero]';
 
 function oneOf<T extends string>(values: OptionValues, name: string, allowed: readonly T[], fallback: T): T {
   const v = values[name];
@@ -76,7 +77,7 @@ async function load(values: OptionValues): Promise<Loaded> {
   const n = optionalInt(values, 'n', 32);
   const seed = optionalInt(values, 'seed', 0, 0);
   const split = oneOf(values, 'split', ['train', 'heldout', 'all'] as const, 'train') as Split;
-  const session = await openModel(resolveModelDir(values.model as string | undefined));
+  const session = await openModel(await modelDirFromOptions(values));
   try {
     const batch = promptBatchFor(session.tokenizer, session.config, items ? { items } : { task: task as TaskName, n, seed, split });
     const data = items ? { dataset: path.resolve(file as string), prompts: batch.size } : { task, n, seed, split, prompts: batch.size };

@@ -10,7 +10,7 @@ import { openProjectModel } from '../../main/editing/projectModel';
 import type { ModelConfig } from '../../main/engine/config';
 import type { HookedGPT2 } from '../../main/engine/model';
 import type { Tokenizer } from '../../main/tokenizer/types';
-import { openModel } from '../../main/services/modelSession';
+import { openModel, resolveModelDir } from '../../main/services/modelSession';
 import { ProjectStore } from '../../main/store';
 import { CliError, optionalInt, requireString, type Command } from '../command';
 import { readDatasetFile, validateAgainst } from './evaluate';
@@ -33,7 +33,8 @@ async function openAll(specs: string[], project: string | undefined): Promise<Op
         const m = await openProjectModel(store, Number(spec));
         opened.push({ label: `#${spec} ${m.label}`, model: m.session.model, tokenizer: m.session.tokenizer, config: m.session.config, dispose: () => m.dispose() });
       } else {
-        const s = await openModel(path.resolve(spec));
+        // A folder or a Hugging Face id from the cache (compare never downloads).
+        const s = await openModel(await resolveModelDir(spec));
         opened.push({ label: spec, model: s.model, tokenizer: s.tokenizer, config: s.config, dispose: () => s.model.dispose() });
       }
     }

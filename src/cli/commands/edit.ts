@@ -14,7 +14,8 @@ import { headService, romeService } from '../../main/editing/service';
 import type { ModelEdit } from '../../main/editing/delta';
 import type { KeyMoment } from '../../main/editing/rome/keys';
 import { modelContentHash } from '../../main/api/project/modelHash';
-import { openModel, resolveModelDir, type ModelSession } from '../../main/services/modelSession';
+import { openModel, type ModelSession } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { ProjectStore } from '../../main/store';
 import { readModelConfig } from '../../main/loader/modelDir';
 import { CliError, MODEL_OPTION, optionalInt, requireString, type Command, type OptionValues } from '../command';
@@ -77,7 +78,7 @@ function traceTable(trace: { probs: number[][] }, labels: string[]): string {
 export const editRomeCommand: Command = {
   name: 'edit rome',
   summary: 'ROME: rewrite what an MLP recalls for a subject (rank-1 update of c_proj), with efficacy/specificity',
-  usage: 'edit rome [--model DIR] --prompt TEXT --subject WORDS --target " WORD" [--layer N|auto] [--last] [--paraphrase TEXT]... [--neighbour TEXT]... [--contexts 4] [--steps 20] [--lr 0.5] [--trace] [--out DIR] [--project FILE]',
+  usage: 'edit rome [--model DIR|ID [--download]] --prompt TEXT --subject WORDS --target " WORD" [--layer N|auto] [--last] [--paraphrase TEXT]... [--neighbour TEXT]... [--contexts 4] [--steps 20] [--lr 0.5] [--trace] [--out DIR] [--project FILE]',
   options: {
     ...MODEL_OPTION,
     prompt: { type: 'string' },
@@ -103,7 +104,7 @@ export const editRomeCommand: Command = {
     const target = requireString(values, 'target');
     const layerText = typeof values.layer === 'string' ? values.layer : 'auto';
     const layer = layerText === 'auto' ? 'auto' : num(values, 'layer')!;
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const hash = typeof values.project === 'string' ? await modelContentHash(session.dir) : undefined;
       const cached = new Map<number, KeyMoment>();
@@ -182,7 +183,7 @@ export const editRomeCommand: Command = {
 export const editHeadCommand: Command = {
   name: 'edit head',
   summary: 'rank-1 edit of one attention head: OV (what it moves) or QK (where it attends)',
-  usage: 'edit head [--model DIR] --kind ov|qk --layer L --head H --prompt TEXT (ov: --source WORD --plus WORD [--minus WORD] [--target reflect|zero|N] | qk: --key WORD [--score-change 5]) [--out DIR] [--project FILE]',
+  usage: 'edit head [--model DIR|ID [--download]] --kind ov|qk --layer L --head H --prompt TEXT (ov: --source WORD --plus WORD [--minus WORD] [--target reflect|zero|N] | qk: --key WORD [--score-change 5]) [--out DIR] [--project FILE]',
   options: {
     ...MODEL_OPTION,
     kind: { type: 'string' },
@@ -205,7 +206,7 @@ export const editHeadCommand: Command = {
     const prompt = requireString(values, 'prompt');
     const targetText = values.target as string | undefined;
     const target = targetText === undefined || targetText === 'reflect' || targetText === 'zero' ? targetText : num(values, 'target');
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const { edit, projection } = await headService(session, {
         kind,

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { decodeDatasetBytes, maxPromptTokens, parseCsv, parseJsonl, validateDataset, type TaskItem, type ValidationError } from '../../main/datasets';
 import { pathKind } from '../../main/loader/fileKind';
 import { evaluate, type EvaluationReport, type GroupStats } from '../../main/services/evaluate';
-import { openModel, resolveModelDir } from '../../main/services/modelSession';
+import { openModel } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import type { Tokenizer } from '../../main/tokenizer/types';
 import { CliError, MODEL_OPTION, optionalInt, requireString, type Command } from '../command';
 import { datasetFormat } from './dataset';
@@ -63,14 +64,14 @@ function table(report: EvaluationReport): string {
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'top-1 accuracy and mean logit difference (clean and corrupted) per task and template',
-  usage: 'evaluate [--model DIR] --dataset FILE.jsonl|FILE.csv [--batch-size N] [--per-item]',
+  usage: 'evaluate [--model DIR|ID [--download]] --dataset FILE.jsonl|FILE.csv [--batch-size N] [--per-item]',
   options: { ...MODEL_OPTION, dataset: { type: 'string', short: 'd' }, 'batch-size': { type: 'string' }, 'per-item': { type: 'boolean' } },
   async run(values) {
     const file = path.resolve(requireString(values, 'dataset'));
     const batchSize = optionalInt(values, 'batch-size', 128, 2);
     const { items, rows } = await readDatasetFile(file);
     if (items.length === 0) throw new CliError(`${file}: the dataset has no items`);
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const errors = validateAgainst(items, rows, session.tokenizer, maxPromptTokens(session.config));
       if (errors.length > 0) {

@@ -1,14 +1,15 @@
 import { describeBackend, memoryInfo } from '../../main/engine/backend';
-import { openModel, resolveModelDir } from '../../main/services/modelSession';
+import { openModel } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { MODEL_OPTION, type Command } from '../command';
 
 export const infoCommand: Command = {
   name: 'info',
   summary: 'architecture, parameter count and live backend of a model',
-  usage: 'info [--model DIR]',
+  usage: 'info [--model DIR|ID [--download]]',
   options: { ...MODEL_OPTION },
   async run(values) {
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     const { config, backend } = session;
     const data = {
       model: session.dir,

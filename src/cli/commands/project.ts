@@ -5,7 +5,7 @@ import { circuitToJson, ProjectStore, resultToCsv, resultToJson, type RunStatus 
 import { parseHfConfig } from '../../main/engine/config';
 import { readModelConfig } from '../../main/loader/modelDir';
 import { modelContentHash } from '../../main/api/project/modelHash';
-import { resolveModelDir } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { CliError, MODEL_OPTION, optionalInt, requireString, type Command, type OptionValues } from '../command';
 
 function projectFile(positionals: string[]): string {
@@ -25,11 +25,11 @@ function withStore<T>(file: string, create: boolean, body: (store: ProjectStore)
 export const projectNewCommand: Command = {
   name: 'project new',
   summary: 'create a project file with a model registered (the bundled one by default)',
-  usage: 'project new FILE [--name NAME] [--model DIR]',
+  usage: 'project new FILE [--name NAME] [--model DIR|ID [--download]]',
   options: { ...MODEL_OPTION, name: { type: 'string' } },
   async run(values, positionals) {
     const file = projectFile(positionals);
-    const modelDir = resolveModelDir(values.model as string | undefined);
+    const modelDir = await modelDirFromOptions(values);
     const { hfConfig } = await readModelConfig(modelDir);
     parseHfConfig(hfConfig); // refuse a model the engine cannot run before creating anything
     const contentHash = await modelContentHash(modelDir);

@@ -1,19 +1,20 @@
 import { writeSafetensors } from '../../main/loader/safetensors';
 import { allHookNames } from '../../main/engine/hookNames';
-import { openModel, resolveModelDir } from '../../main/services/modelSession';
+import { openModel } from '../../main/services/modelSession';
+import { modelDirFromOptions } from '../modelOption';
 import { encodePrompt } from '../../main/services/prompt';
 import { CliError, MODEL_OPTION, requireString, type Command } from '../command';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'run a prompt and return chosen activations (by hook name) with their shapes',
-  usage: 'run [--model DIR] --prompt TEXT --cache NAME [--cache NAME ...] [--out FILE.safetensors]',
+  usage: 'run [--model DIR|ID [--download]] --prompt TEXT --cache NAME [--cache NAME ...] [--out FILE.safetensors]',
   options: { ...MODEL_OPTION, prompt: { type: 'string', short: 'p' }, cache: { type: 'string', multiple: true }, out: { type: 'string', short: 'o' } },
   async run(values) {
     const prompt = requireString(values, 'prompt');
     const names = (values.cache as string[] | undefined) ?? [];
     if (names.length === 0) throw new CliError('--cache NAME is required (one or more hook names, e.g. blocks.0.attn.hook_pattern)');
-    const session = await openModel(resolveModelDir(values.model as string | undefined));
+    const session = await openModel(await modelDirFromOptions(values));
     try {
       const known = new Set(allHookNames(session.config));
       const unknown = names.filter((n) => !known.has(n));

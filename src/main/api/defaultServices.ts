@@ -4,7 +4,9 @@
  * project that opens (the given file, or default.cwb in the data folder), and the job runner.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { modelDisplayName } from '../loader/hfCache';
+import { resolveHubModel } from '../loader/hub';
 import { workbenchJobRegistry } from '../jobs/handlers';
 import { openModel, type ModelSession } from '../services/modelSession';
 import { toHfConfig } from '../engine/config';
@@ -29,6 +31,8 @@ export interface DefaultServiceOptions {
   /** A newly created default project starts with one held-out dataset per task. */
   seedDefaultProject?: boolean;
   log?: (line: string) => void;
+  /** Environment for Hugging Face lookups by model.add (HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface DefaultServices extends Services {
@@ -62,6 +66,15 @@ export async function createDefaultServices(options: DefaultServiceOptions): Pro
     log(`Project: ${opened.path}`);
   }
   const dataDir = options.dataDir;
+  /** Make `next` the loaded model (the previous one is disposed) and tell the project which it is. */
+  const use = (next: ModelSession, dir: string, contentHash: string): void => {
+    const previous = session;
+    session = next;
+    parts = sessionParts(next);
+    projects?.useModel({ name: next.name, dir, contentHash, config: toHfConfig(next.config) });
+    previous?.model.dispose();
+    log(`Loaded ${next.name} from ${dir}.`);
+  };
   const selection: ModelSelection | null = dataDir
     ? {
         async select(modelId, report, signal) {
@@ -72,14 +85,26 @@ export async function createDefaultServices(options: DefaultServiceOptions): Pro
           const dir = await materialiseProjectModel(project.store, modelId, join(dataDir, 'edited-models'), { signal, onProgress: (f) => report(0.8 * f, `Exporting ${record.name}`) });
           if (signal.aborted) throw new ApiError('cancelled', `loading ${record.name} was cancelled`);
           report(0.8, `Loading ${record.name}`);
-          const next: ModelSession = { ...(await openModel(dir)), name: record.name };
-          const previous = session;
-          session = next;
-          parts = sessionParts(next);
-          projects.useModel({ name: record.name, dir, contentHash: record.contentHash, config: toHfConfig(next.config) });
-          previous?.model.dispose();
-          log(`Loaded ${record.name} from ${dir}.`);
+          use({ ...(await openModel(dir)), name: record.name }, dir, record.contentHash);
           report(1, `Loaded ${record.name}`);
+        },
+        async add(source, report, signal) {
+          const project = projects?.current();
+          if (!projects || !project) throw new ApiError('not_available', 'No project is open.');
+          report(0, `Finding ${'path' in source ? source.path : source.id}`);
+          const found =
+            'path' in source
+              ? { dir: resolve(source.path), name: modelDisplayName(source.path) }
+              : await resolveHubModel(source.id, { download: source.download, signal, env: options.env, onProgress: (p) => report(0.8 * p.fraction, `Downloading ${p.file}`) });
+          if (signal.aborted) throw new ApiError('cancelled', `adding ${found.name} was cancelled`);
+          report(0.8, `Loading ${found.name}`);
+          const next: ModelSession = { ...(await openModel(found.dir)), name: found.name };
+          const contentHash = await modelContentHash(found.dir);
+          // One record per content hash: adding the same weights again loads the existing entry.
+          const record = project.store.models.findByHash(contentHash)[0] ?? project.store.models.add({ name: found.name, path: found.dir, contentHash, config: toHfConfig(next.config) as never });
+          use({ ...next, name: record.name }, found.dir, contentHash);
+          report(1, `Loaded ${record.name}`);
+          return record.id;
         },
       }
     : null;

@@ -33,9 +33,14 @@ export interface ProjectService {
   current(): OpenProject | null;
 }
 
+/** Where a model to add comes from: a folder, or a Hugging Face id (downloaded only with consent). */
+export type ModelSource = { path: string } | { id: string; download: boolean };
+
 export interface ModelSelection {
   /** Load project model `modelId` (of the open project) in place of the loaded one. */
   select(modelId: number, report: (fraction: number, message: string) => void, signal: AbortSignal): Promise<void>;
+  /** Register a model in the open project (once per content hash), load it, and return its id. */
+  add(source: ModelSource, report: (fraction: number, message: string) => void, signal: AbortSignal): Promise<number>;
 }
 
 export interface Services {

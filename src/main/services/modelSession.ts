@@ -9,6 +9,8 @@ import { initBackend, type BackendInfo } from '../engine/backend';
 import type { ModelConfig } from '../engine/config';
 import { HookedGPT2 } from '../engine/model';
 import { parameterCount } from '../engine/params';
+import { modelDisplayName } from '../loader/hfCache';
+import { resolveModelSpec, type ResolveModelOptions } from '../loader/hub';
 import { loadModelDir } from '../loader/modelDir';
 import type { Tokenizer } from '../tokenizer/types';
 
@@ -52,8 +54,13 @@ export function defaultModelDir(root = packageRoot()): string {
   return path.join(root, 'resources', 'default-model');
 }
 
-export function resolveModelDir(dir: string | undefined): string {
-  if (dir) return path.resolve(dir);
+/**
+ * The folder of the model `spec` names: a folder path, or a Hugging Face id (`gpt2`,
+ * `org/name@revision`) found in the HF cache or, with `download`, fetched into it. Without a spec,
+ * the bundled default model.
+ */
+export async function resolveModelDir(spec: string | undefined, opts: ResolveModelOptions = {}): Promise<string> {
+  if (spec) return (await resolveModelSpec(spec, opts)).dir;
   const bundled = defaultModelDir();
   if (!existsSync(path.join(bundled, 'config.json'))) {
     throw new Error(`no --model given and the bundled default model is missing at ${bundled}`);
@@ -67,7 +74,7 @@ export async function openModel(dir: string, opts: { onProgress?: (fraction: num
   const model = HookedGPT2.fromParams(loaded.config, loaded.params);
   return {
     dir: loaded.dir,
-    name: path.basename(loaded.dir),
+    name: modelDisplayName(loaded.dir),
     config: loaded.config,
     tokenizer: loaded.tokenizer,
     model,

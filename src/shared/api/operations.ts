@@ -259,6 +259,12 @@ export const operations = {
     params: object({ modelId: id }),
     result: returns<{ model: ModelEntry }>(),
   },
+  'model.add': {
+    kind: 'job',
+    summary: 'Add a model to the project and load it: a folder (path), or a Hugging Face id (id) from the HF cache; download: true fetches a missing one from the hub.',
+    params: object({ path: optional(path), id: optional(string({ min: 1, max: 300 })), download: optional(boolean()) }),
+    result: returns<{ model: ModelEntry }>(),
+  },
   'edit.rome': {
     kind: 'job',
     summary: 'A ROME edit of the loaded model (a job): the edit and the edited model are saved in the project.',

@@ -7,6 +7,7 @@ import { echo, sleep } from './diagnostics';
 import { circuitDiscover, circuitEvaluate } from './discovery';
 import { editCompare, editExport, editHead, editRome, modelSelect } from './editing';
 import { modelInfo, modelPredict } from './model';
+import { modelAdd } from './modelAdd';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
 import { analysisRun, runGet, runList, runRemove } from './runs';
 
@@ -40,6 +41,7 @@ export const handlers: HandlerTable = {
   'circuit.discover': circuitDiscover,
   'circuit.evaluate': circuitEvaluate,
   'model.select': modelSelect,
+  'model.add': modelAdd,
   'edit.rome': editRome,
   'edit.head': editHead,
   'edit.compare': editCompare,

@@ -1,6 +1,6 @@
 /** The renderer's root state: the API client and the state of each part of the window. */
 import type { ApiClient } from '../../../shared/api/client';
-import { isCancelled, plainMessage } from '../../../shared/api/errors';
+import { ApiError, isCancelled, plainMessage } from '../../../shared/api/errors';
 import type { AppEvent } from '../../../shared/api/protocol';
 import type { ModelInfo, ProjectSummary } from '../../../shared/api/types';
 import type { ModelShape } from '../circuit/modelGraph';
@@ -109,6 +109,29 @@ export class Workbench {
   async selectModel(id: number, name: string): Promise<void> {
     try {
       await this.jobs.run('model.select', { modelId: id }, `Load ${name}`);
+      this.model = await this.client.call('model.info', {});
+      await this.refreshProject();
+    } catch (error) {
+      if (!isCancelled(error)) this.error = plainMessage(error);
+    }
+  }
+
+  /**
+   * Add a model by Hugging Face id (from the HF cache) or by folder path, and load it. A model
+   * missing from the cache is downloaded only when `confirmDownload` says yes.
+   */
+  async addModel(text: string, confirmDownload: (message: string) => boolean): Promise<void> {
+    const source = text.trim();
+    // Absolute or home-relative folders; anything else is a hub id such as gpt2 or org/name@rev.
+    const isPath = /^([/~.\\]|[A-Za-z]:)/.test(source);
+    try {
+      try {
+        await this.jobs.run('model.add', isPath ? { path: source } : { id: source }, `Add ${source}`);
+      } catch (error) {
+        if (isPath || !(error instanceof ApiError) || error.code !== 'not_found') throw error;
+        if (!confirmDownload(`${error.message}\n\nDownload ${source} from the Hugging Face Hub now?`)) return;
+        await this.jobs.run('model.add', { id: source, download: true }, `Download ${source}`);
+      }
       this.model = await this.client.call('model.info', {});
       await this.refreshProject();
     } catch (error) {
