@@ -16,7 +16,7 @@ const MAX_LISTED_ERRORS = 20;
 export async function readDatasetFile(file: string): Promise<{ items: TaskItem[]; rows: number[] }> {
   const format = datasetFormat(file);
   const kind = pathKind(file);
-  if (kind.kind === 'missing') throw new CliError(`${file}: no such file`);
+  if (kind.kind === 'missing') throw new CliError(`${file}: cannot read (no such file)`);
   if (kind.kind === 'other') throw new CliError(`${file}: ${kind.what}; expected a dataset file (nothing was read)`);
   let bytes: Buffer;
   try {
