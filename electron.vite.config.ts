@@ -36,6 +36,8 @@ export default defineConfig({
           analysis: resolve('src/main/jobs/handlers/analysis.ts'),
           circuits: resolve('src/main/jobs/handlers/circuits.ts'),
           circuitTools: resolve('src/main/jobs/handlers/circuitTools.ts'),
+          editing: resolve('src/main/jobs/handlers/editing.ts'),
+          compare: resolve('src/main/jobs/handlers/compare.ts'),
         },
         external: NATIVE_AND_TFJS,
       },

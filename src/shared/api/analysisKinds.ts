@@ -39,5 +39,6 @@ export const JOB_KIND_LABELS: Record<string, string> = {
   'path-patching': 'Path patching',
   'edit-rome': 'ROME edit',
   'edit-head': 'Head edit',
+  'edit-compare': 'Model comparison',
   'rome-covariance': 'Key second moment',
 };

@@ -8,7 +8,7 @@ import { circuitDiscover, circuitEvaluate } from './discovery';
 import { editCompare, editExport, editHead, editRome, modelSelect } from './editing';
 import { modelInfo, modelPredict } from './model';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
-import { analysisRun, runGet, runList, runRemove } from './runs';
+import { analysisRun, runCancel, runGet, runList, runRemove, runResume } from './runs';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -28,6 +28,8 @@ export const handlers: HandlerTable = {
   'analysis.run': analysisRun,
   'run.list': runList,
   'run.get': runGet,
+  'run.cancel': runCancel,
+  'run.resume': runResume,
   'run.remove': runRemove,
   'circuit.get': circuitGet,
   'circuit.create': circuitCreate,

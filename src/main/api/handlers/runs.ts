@@ -5,7 +5,11 @@ import type { TaskItem } from '../../datasets';
 import type { OpenProject } from '../project/openProject';
 import { fromStoredItem } from '../project/taskItems';
 import { runEntry } from '../project/views';
-import { runJobToEnd } from '../jobs';
+import { followJob, runJobToEnd } from '../jobs';
+import { JobStateError } from '../../jobs/errors';
+import { RESUMABLE_STATUSES } from '../../store';
+import { runProvenance } from '../project/provenance';
+import { finishRun } from './runFinishers';
 import type { ModelService } from '../services';
 import type { Handler } from './context';
 import { found, requireModel, requireModelDir, requireProject } from './require';
@@ -76,9 +80,38 @@ export const runList: Handler<'run.list'> = async ({ limit }, { services }) => (
 });
 
 export const runGet: Handler<'run.get'> = async ({ runId }, { services }) => {
-  const { store } = requireProject(services);
+  const project = requireProject(services);
+  const { store } = project;
   const run = found('run', runId, () => store.runs.get(runId));
-  return { run: runEntry(run), results: store.results.listForRun(runId).map((r) => ({ id: r.id, name: r.name, summary: r.summary })) };
+  return {
+    run: runEntry(run),
+    results: store.results.listForRun(runId).map((r) => ({ id: r.id, name: r.name, summary: r.summary, tensors: r.tensors })),
+    provenance: runProvenance(store, run, project.loadedModelHash),
+  };
+};
+
+/** Cancelling is explicit: this, from any window or tab (closing a page never cancels). */
+export const runCancel: Handler<'run.cancel'> = async ({ runId }, { services }) => {
+  const project = requireProject(services);
+  const run = found('run', runId, () => project.store.runs.get(runId));
+  if (run.status !== 'running' && run.status !== 'queued') throw new ApiError('failed', `Run ${runId} is ${run.status}; only a queued or running run can be cancelled.`);
+  return { cancelled: project.runner.cancel(runId) };
+};
+
+export const runResume: Handler<'run.resume'> = async ({ runId }, { services, signal, progress }) => {
+  const project = requireProject(services);
+  const run = found('run', runId, () => project.store.runs.get(runId));
+  if (!RESUMABLE_STATUSES.includes(run.status)) throw new ApiError('failed', `Run ${runId} is ${run.status}; only an interrupted or cancelled run can be resumed.`);
+  let handle;
+  try {
+    handle = project.runner.resume(runId);
+  } catch (error) {
+    if (error instanceof JobStateError) throw new ApiError('failed', error.message);
+    throw error;
+  }
+  const record = await followJob(project, run.kind, handle, { signal, progress });
+  finishRun(project, record);
+  return { run: runEntry(project.store.runs.get(runId)), result: project.store.results.listForRun(runId)[0]?.summary ?? null };
 };
 
 export const runRemove: Handler<'run.remove'> = async ({ runId }, { services }) => {

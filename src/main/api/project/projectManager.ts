@@ -12,6 +12,7 @@ import { generate, TASK_NAMES } from '../../datasets';
 import { ProjectStore, StoreError } from '../../store';
 import type { ProjectService } from '../services';
 import { exportProjectBundle } from './exportBundle';
+import { JobEventRelay, type JobEventListener } from './jobEvents';
 import { OpenProject } from './openProject';
 import { RecentProjects } from './recentProjects';
 import { toStoredItem } from './taskItems';
@@ -47,6 +48,7 @@ function asApiError(error: unknown): never {
 export class ProjectManager implements ProjectService {
   private open_: OpenProject | null = null;
   private readonly recentList: RecentProjects;
+  private readonly jobEvents = new JobEventRelay();
 
   constructor(private readonly options: ProjectManagerOptions) {
     this.recentList = new RecentProjects(join(options.dataDir, 'recent.json'));
@@ -58,6 +60,11 @@ export class ProjectManager implements ProjectService {
 
   current(): OpenProject | null {
     return this.open_;
+  }
+
+  /** Status and progress of every run of the open project (whichever project that is). */
+  onJobEvent(listener: JobEventListener): () => void {
+    return this.jobEvents.listen(listener);
   }
 
   /** Open `file` (created when missing), or the default project. */
@@ -109,6 +116,7 @@ export class ProjectManager implements ProjectService {
   async close(): Promise<void> {
     const current = this.open_;
     this.open_ = null;
+    this.jobEvents.follow(null);
     await current?.close();
   }
 
@@ -133,6 +141,7 @@ export class ProjectManager implements ProjectService {
     const next = new OpenProject(store, this.options.registry, model?.contentHash ?? null);
     const previous = this.open_;
     this.open_ = next;
+    this.jobEvents.follow(next);
     await previous?.close();
     const summary = next.summary();
     this.recentList.add(summary);

@@ -6,6 +6,7 @@
 import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import { JobRegistry } from '../registry';
 import { CIRCUIT_JOB_KINDS, registerCircuitJobs } from './circuits';
+import { COMPARE_JOB_KIND } from './compare';
 import { EDITING_JOB_KINDS } from './editing';
 
 /** Job kinds of the circuit tools: the circuits service's own, plus evaluation and path patching. */
@@ -39,5 +40,6 @@ export function workbenchJobRegistry(): JobRegistry {
   registry.register(CIRCUIT_TOOL_KINDS.pathPatching, handlerModule('circuitTools'), 'pathPatchingJob');
   registry.register(EDITING_JOB_KINDS.rome, handlerModule('editing'), 'romeJob');
   registry.register(EDITING_JOB_KINDS.head, handlerModule('editing'), 'headEditJob');
+  registry.register(COMPARE_JOB_KIND, handlerModule('compare'), 'compareJob');
   return registry;
 }
