@@ -118,6 +118,26 @@ describe('concurrent circuit edits', () => {
   });
 });
 
+describe('discovery never overwrites', () => {
+  it('writes a new circuit named after the run, or a new version of the chosen circuit only from its head', async () => {
+    const a = await connectApi(server.port, TOKEN);
+    const dataset = await a.client.call('dataset.generate', { name: 'discover-into', task: 'ioi', n: 4, seed: 6 });
+    const hand = await a.client.call('circuit.create', { name: 'hand-built', graph: { nodes: [{ id: 'embed' }, { id: 'logits' }], edges: [{ source: 'embed', target: 'logits' }] } });
+    const fresh = await a.client.call('circuit.discover', { datasetId: dataset.id, method: 'eap', topN: 4, saveTo: 'new-circuit' });
+    expect(fresh.saved?.circuit.name).toBe(`EAP run ${fresh.run.id} on discover-into`);
+    expect((await a.client.call('circuit.get', { circuitId: fresh.saved!.circuit.id })).graph.edges).toEqual(fresh.graph.edges);
+    // The hand-built circuit is untouched.
+    expect((await a.client.call('circuit.get', { circuitId: hand.id })).circuit.headVersion).toBe(1);
+    const intoHand = await a.client.call('circuit.discover', { datasetId: dataset.id, method: 'eap', topN: 4, saveTo: 'new-version', circuitId: hand.id, baseVersion: 1 });
+    expect(intoHand.saved).toMatchObject({ circuit: { id: hand.id }, version: 2 });
+    // A second run that started from version 1 finds version 2 there: refused, nothing overwritten.
+    const stale = await failure(a.client.call('circuit.discover', { datasetId: dataset.id, method: 'eap', topN: 4, saveTo: 'new-version', circuitId: hand.id, baseVersion: 1 }));
+    expect(stale.code).toBe('conflict');
+    expect((await a.client.call('circuit.get', { circuitId: hand.id })).versions.map((v) => v.version)).toEqual([1, 2]);
+    await a.close();
+  }, 90_000);
+});
+
 describe('edit.compare as a job', () => {
   it('runs in a worker with progress and a run of its own; its predictions match the loaded model in main', async () => {
     const a = await connectApi(server.port, TOKEN);

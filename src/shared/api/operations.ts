@@ -265,10 +265,12 @@ export const operations = {
       steps: optional(integer({ min: 1, max: 1000 })),
       /**
        * Save the found circuit when the run ends (even if the page that asked is gone): as a new
-       * circuit named after the run, or, with circuitId, as a new version of that circuit (refused
-       * when it moved on since baseVersion). Discovery never overwrites.
+       * circuit named after the run, or as a new version of circuitId (refused when that circuit
+       * moved on since baseVersion). Discovery never overwrites.
        */
-      saveTo: optional(object({ circuitId: optional(id), baseVersion: optional(version) })),
+      saveTo: optional(oneOf(['new-circuit', 'new-version'] as const)),
+      circuitId: optional(id),
+      baseVersion: optional(version),
     }),
     result: returns<CircuitDiscoveryOutcome>(),
   },

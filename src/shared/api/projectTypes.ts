@@ -114,7 +114,14 @@ export interface RunProvenance {
 
 export interface RunDetail {
   run: RunEntry;
-  results: Array<{ id: number; name: string; summary: unknown; tensors?: Array<{ name: string; shape: number[]; dtype: string }> }>;
+  results: Array<{
+    id: number;
+    name: string;
+    summary: unknown;
+    tensors?: Array<{ name: string; shape: number[]; dtype: string }>;
+    /** An edit's rank-1 deltas u vᵀ: Frobenius norm ‖u‖·‖v‖ per delta. */
+    deltaNorms?: Array<{ param: string; norm: number }>;
+  }>;
   provenance: RunProvenance;
 }
 

@@ -7,6 +7,7 @@ import { DISCOVERY_LABELS, type DiscoveryMethod } from '../../../shared/api/anal
 import type { CircuitDiscoveryOutcome, CircuitGraphView } from '../../../shared/api/circuitTypes';
 import type { CircuitGraph, RunRecord } from '../../store';
 import type { OpenProject } from '../project/openProject';
+import type { ParamsOf } from '../../../shared/api/operations';
 import { saveVersion } from './circuits';
 import { CIRCUIT_TOOL_KINDS } from '../../jobs/handlers';
 import { runJobToEnd } from '../jobs';
@@ -64,11 +65,19 @@ export function saveDiscovered(project: OpenProject, record: RunRecord): Circuit
   return { circuit: circuitEntry(created), version: created.headVersion };
 }
 
+/** Where the run saves its circuit, kept in the run's params so a resumed run saves it too. */
+function saveToParams(params: ParamsOf<'circuit.discover'>): { saveTo?: SaveTo } {
+  if (params.saveTo === undefined) return {};
+  if (params.saveTo === 'new-circuit') return { saveTo: {} };
+  if (params.circuitId === undefined) throw new ApiError('invalid_request', 'circuit.discover: params.circuitId is required to save the found circuit as a new version', 'params.circuitId');
+  return { saveTo: { circuitId: params.circuitId, baseVersion: params.baseVersion } };
+}
+
 export const circuitDiscover: Handler<'circuit.discover'> = async (params, { services, signal, progress }) => {
   const project = requireProject(services);
   const modelDir = requireModelDir(services);
   const dataset = datasetForJob(project, params.datasetId);
-  const shown = { datasetId: dataset.datasetId, datasetName: dataset.datasetName, method: params.method, ...(params.saveTo ? { saveTo: params.saveTo } : {}) };
+  const shown = { datasetId: dataset.datasetId, datasetName: dataset.datasetName, method: params.method, ...saveToParams(params) };
   const start = { signal, progress, datasetHash: dataset.datasetHash, modelHash: project.loadedModelHash ?? undefined, backend: services.backend()?.name };
   let kind: string;
   let jobParams: object;

@@ -7,7 +7,7 @@ import { fromStoredItem } from '../project/taskItems';
 import { runEntry } from '../project/views';
 import { followJob, runJobToEnd } from '../jobs';
 import { JobStateError } from '../../jobs/errors';
-import { RESUMABLE_STATUSES } from '../../store';
+import { RESUMABLE_STATUSES, type ProjectStore } from '../../store';
 import { runProvenance } from '../project/provenance';
 import { finishRun } from './runFinishers';
 import type { ModelService } from '../services';
@@ -85,10 +85,29 @@ export const runGet: Handler<'run.get'> = async ({ runId }, { services }) => {
   const run = found('run', runId, () => store.runs.get(runId));
   return {
     run: runEntry(run),
-    results: store.results.listForRun(runId).map((r) => ({ id: r.id, name: r.name, summary: r.summary, tensors: r.tensors })),
+    results: store.results.listForRun(runId).map((r) => {
+      const norms = deltaNorms(store, r.id, r.tensors.map((t) => t.name));
+      return { id: r.id, name: r.name, summary: r.summary, tensors: r.tensors, ...(norms.length > 0 ? { deltaNorms: norms } : {}) };
+    }),
     provenance: runProvenance(store, run, project.loadedModelHash),
   };
 };
+
+const l2 = (x: ArrayLike<number>): number => {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
+  return Math.sqrt(sum);
+};
+
+/** Norms of the rank-1 deltas an edit result stores as `<param>#<i>.u` and `.v`: ‖u vᵀ‖_F = ‖u‖·‖v‖. */
+function deltaNorms(store: ProjectStore, resultId: number, names: string[]): Array<{ param: string; norm: number }> {
+  return names
+    .filter((n) => n.endsWith('.u') && names.includes(`${n.slice(0, -2)}.v`))
+    .map((n) => {
+      const base = n.slice(0, -2);
+      return { param: base, norm: l2(store.results.tensor(resultId, n).data) * l2(store.results.tensor(resultId, `${base}.v`).data) };
+    });
+}
 
 /** Cancelling is explicit: this, from any window or tab (closing a page never cancels). */
 export const runCancel: Handler<'run.cancel'> = async ({ runId }, { services }) => {

@@ -64,6 +64,12 @@ export class Workbench {
   start(): void {
     this.status.start();
     void this.refreshProject();
+    void this.jobs.attach();
+    // Jobs run in the back end: a page reconnecting re-attaches to them and refreshes what changed.
+    (this.client as { onReconnect?: (listener: () => void) => void }).onReconnect?.(() => {
+      void this.jobs.attach();
+      void this.refreshProject();
+    });
     void this.client.call('model.info', {}).then(
       (info) => (this.model = info),
       () => undefined,
@@ -90,7 +96,7 @@ export class Workbench {
 
   runView(id: number): RunView {
     let view = this.#runs.get(id);
-    if (!view) this.#runs.set(id, (view = new RunView(this.client, id)));
+    if (!view) this.#runs.set(id, (view = new RunView(this.client, this.jobs, id)));
     return view;
   }
 
@@ -100,6 +106,7 @@ export class Workbench {
     if (!editor) {
       editor = new CircuitEditor(this.client, this.jobs, id, this.shape);
       editor.onSaved = () => void this.projectState.refresh();
+      editor.onOpenCircuit = (circuitId, name) => void this.refreshProject().then(() => this.openCircuit(circuitId, name));
       this.#editors.set(id, editor);
     }
     return editor;
