@@ -38,6 +38,7 @@ export default defineConfig({
           circuitTools: resolve('src/main/jobs/handlers/circuitTools.ts'),
           editing: resolve('src/main/jobs/handlers/editing.ts'),
           compare: resolve('src/main/jobs/handlers/compare.ts'),
+          exportBundle: resolve('src/main/jobs/handlers/exportBundle.ts'),
         },
         external: NATIVE_AND_TFJS,
       },

@@ -61,7 +61,7 @@ async function openTab(): Promise<Page> {
     void d.accept();
   });
   await page.goto(server.url);
-  await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('default');
+  await page.locator('[data-testid="project-name"]', { hasText: 'default' }).waitFor();
   return page;
 }
 
@@ -152,7 +152,7 @@ describe('jobs belong to the back end', () => {
     const circuits = (await router.invoke('project.current', {})).circuits;
     const acdcCircuit = circuits.find((c) => c.name.startsWith(`ACDC run ${acdcRun}`))!;
     const evaluation = await router.invoke('circuit.evaluate', { circuitId: acdcCircuit.id, datasetId: small.id });
-    const rome = await router.invoke('edit.rome', { prompt: item.clean, subject: item.meta!.s, target: item.incorrect, last: true, contexts: 0, steps: 20, lr: 1, layer: 0 });
+    const rome = await router.invoke('edit.rome', { prompt: item.clean, subject: item.meta!.s, target: item.incorrect, last: true, contexts: 0, steps: 20, lr: 1 });
     const head = await router.invoke('edit.head', { kind: 'ov', layer: 1, head: 1, prompt: item.clean, source: item.meta!.io, plus: item.meta!.io, minus: item.meta!.s });
     const models = (await router.invoke('project.current', {})).models;
     const compare = await router.invoke('edit.compare', { modelIds: [models[0].id, rome.model.id], prompts: [item.clean] });
@@ -187,7 +187,9 @@ describe('jobs belong to the back end', () => {
 
     await stopWorkbench();
     await startWorkbench();
-    // The page reconnects by itself; its views load again from the restarted server.
+    // A fresh load: every number below comes from the restarted server, none from this page's memory.
+    await tabA.reload();
+    await tabA.locator('[data-testid="project-name"]', { hasText: 'default' }).waitFor();
     for (const [kind, id] of Object.entries(runs)) {
       const after = await openRunFromList(tabA, id);
       expect(after, kind).toBe(before[kind]);
@@ -237,7 +239,7 @@ describe('two tabs edit one circuit', () => {
     // Tab B's history: diff v1 against v2, then restore v1 as v3.
     await tabB.getByTestId('circuit-history').locator('summary').click();
     await tabB.locator('[data-testid="history-version"][data-version="1"]').getByTestId('history-diff').click();
-    await expect.poll(() => tabB.getByTestId('history-diff-result').textContent()).toContain('only in v2: a0.h0');
+    await expect.poll(() => tabB.getByTestId('history-diff-result').textContent()).toContain('only in v2: L0H0');
     await tabB.locator('[data-testid="history-version"][data-version="1"]').getByTestId('history-restore').click();
     await expect.poll(() => tabB.getByTestId('save-status').textContent()).toContain('version 3');
     await shot(tabB, '10-history-restored');

@@ -71,7 +71,7 @@ describe('run views', () => {
     const g = panels?.find((p) => p.type === 'graph');
     expect(g?.type === 'graph' && g.graph.edges).toHaveLength(2);
     // Edges by |score|, largest first.
-    expect(table(panels, 'graph-edges').rows).toEqual([['a0.h1->logits', -0.7], ['input->a0.h1:v', 0.1]]);
+    expect(table(panels, 'graph-edges').rows).toEqual([['L0H1 → Logits', -0.7], ['Embeddings → L0H1.v', 0.1]]);
     expect(table(panels, 'acdc-numbers').rows).toEqual(expect.arrayContaining([['method.tau', 0.02], ['kept', 2], ['faithfulness.ratio', 0.9]]));
   });
 });

@@ -40,5 +40,6 @@ export const JOB_KIND_LABELS: Record<string, string> = {
   'edit-rome': 'ROME edit',
   'edit-head': 'Head edit',
   'edit-compare': 'Model comparison',
+  'project-export': 'Project export',
   'rome-covariance': 'Key second moment',
 };

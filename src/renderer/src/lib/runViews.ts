@@ -5,6 +5,7 @@
  */
 import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import type { CircuitGraphView } from '../../../shared/api/circuitTypes';
+import { edgeLabel } from '../circuit/modelGraph';
 import { heatmapOption, lineOption } from './charts';
 import { matrixCsv, toCsv, type Cell } from './csv';
 import { resultPanels, type ResultPanel } from './resultPanels';
@@ -48,7 +49,7 @@ function tablePanel(id: string, title: string, columns: string[], rows: Cell[][]
   return { type: 'table', id, title: rows.length > MAX_ROWS ? `${title} (first ${MAX_ROWS} of ${rows.length})` : title, columns, rows: rows.slice(0, MAX_ROWS), csv: toCsv(columns, rows) };
 }
 
-const edgeName = (e: { source: string; target: string; input?: string }): string => `${e.source}->${e.target}${e.input ? `:${e.input}` : ''}`;
+const edgeName = (e: { source: string; target: string; input?: string }): string => edgeLabel(`${e.source}->${e.target}${e.input ? `:${e.input}` : ''}`);
 
 /** The circuit as a graph with its edge scores, and the same edges as a table. */
 function graphPanels(graph: unknown, title: string): ResultPanel[] {
@@ -205,6 +206,7 @@ export const RUN_VIEWS: Record<string, RunViewBuilder> = {
   'edit-head': headEditView,
   'edit-compare': compareView,
   'rome-covariance': momentView,
+  'project-export': (results) => [numbersPanel('export', 'Project exported as a JSON bundle', flattenNumbers(results[0]?.summary, '', 0))],
 };
 
 /** The panels of a run's results, or null when its kind has no view. */

@@ -251,6 +251,7 @@ export class CircuitEditor {
       this.saveStatus = 'conflict';
       const head = /version (\d+)/.exec(error.message);
       this.conflict = { message: error.message, headVersion: head ? Number(head[1]) : null };
+      this.onSaved?.(); // the sidebar shows the other window's head version
     } else this.error = plainMessage(error);
   }
 

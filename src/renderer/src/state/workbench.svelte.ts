@@ -17,6 +17,19 @@ import { RunView } from './runView.svelte';
 import { StatusState } from './status.svelte';
 import { TabsState } from './tabs.svelte';
 
+/**
+ * Build a view kept across tab switches outside the template effect that first asks for it: its
+ * $derived fields then belong to a root that lives as long as the window, not to the tab's effect
+ * (reading them after that effect is gone would give stale values: Svelte's derived_inert).
+ */
+function outliving<T>(make: () => T): T {
+  let made: T | undefined;
+  $effect.root(() => {
+    made = make();
+  });
+  return made as T;
+}
+
 export class Workbench {
   readonly client: ApiClient;
   readonly status: StatusState;
@@ -90,13 +103,13 @@ export class Workbench {
 
   datasetBrowser(id: number): DatasetBrowser {
     let view = this.#datasets.get(id);
-    if (!view) this.#datasets.set(id, (view = new DatasetBrowser(this.client, id)));
+    if (!view) this.#datasets.set(id, (view = outliving(() => new DatasetBrowser(this.client, id))));
     return view;
   }
 
   runView(id: number): RunView {
     let view = this.#runs.get(id);
-    if (!view) this.#runs.set(id, (view = new RunView(this.client, this.jobs, id)));
+    if (!view) this.#runs.set(id, (view = outliving(() => new RunView(this.client, this.jobs, id))));
     return view;
   }
 
@@ -104,7 +117,8 @@ export class Workbench {
     if (!this.shape) return null;
     let editor = this.#editors.get(id);
     if (!editor) {
-      editor = new CircuitEditor(this.client, this.jobs, id, this.shape);
+      const shape = this.shape;
+      editor = outliving(() => new CircuitEditor(this.client, this.jobs, id, shape));
       editor.onSaved = () => void this.projectState.refresh();
       editor.onOpenCircuit = (circuitId, name) => void this.refreshProject().then(() => this.openCircuit(circuitId, name));
       this.#editors.set(id, editor);
