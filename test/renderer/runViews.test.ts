@@ -61,8 +61,8 @@ describe('run views', () => {
     };
     const panels = runPanels('circuit-eval', [{ name: 'circuit-eval', summary }]);
     expect(table(panels, 'eval-scores').rows).toEqual(expect.arrayContaining([['faithfulness', 0.5], ['completeness', 2], ['minimality', 0.25], ['faithfulness.ratio', 0.5]]));
-    expect(table(panels, 'eval-completeness').rows).toEqual([['random 1', 'a0.h1', 1, 3, 2]]);
-    expect(table(panels, 'eval-minimality').rows).toEqual([['a0.h1', 0.5, 0.25]]);
+    expect(table(panels, 'eval-completeness').rows).toEqual([['random 1', 'L0H1', 1, 3, 2]]);
+    expect(table(panels, 'eval-minimality').rows).toEqual([['L0H1', 0.5, 0.25]]);
   });
 
   it('draw a discovery run as its graph with scores plus its numbers', () => {

@@ -5,7 +5,7 @@
  */
 import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import type { CircuitGraphView } from '../../../shared/api/circuitTypes';
-import { edgeLabel } from '../circuit/modelGraph';
+import { edgeLabel, nodeLabel } from '../circuit/modelGraph';
 import { heatmapOption, lineOption } from './charts';
 import { matrixCsv, toCsv, type Cell } from './csv';
 import { resultPanels, type ResultPanel } from './resultPanels';
@@ -123,9 +123,9 @@ function pathPatchingView(results: readonly StoredResult[]): ResultPanel[] {
 function evaluationView(results: readonly StoredResult[]): ResultPanel[] {
   const s = first(results);
   const complete = rec(s.completeness);
-  const knock = (list: unknown, label: (k: Rec, i: number) => string): Cell[][] => (Array.isArray(list) ? list.map((k, i) => [label(rec(k), i), (rec(k).nodes as string[] | undefined)?.join(' ') ?? '', num(rec(k).circuit) ?? '–', num(rec(k).full) ?? '–', num(rec(k).score) ?? '–']) : []);
+  const knock = (list: unknown, label: (k: Rec, i: number) => string): Cell[][] => (Array.isArray(list) ? list.map((k, i) => [label(rec(k), i), (rec(k).nodes as string[] | undefined)?.map(nodeLabel).join(' ') ?? '', num(rec(k).circuit) ?? '–', num(rec(k).full) ?? '–', num(rec(k).score) ?? '–']) : []);
   const knockRows = [...knock(complete.classes, (k) => `class ${String(k.name)}`), ...knock(complete.random, (_, i) => `random ${i + 1}`), ...knock(complete.greedy, (_, i) => `greedy step ${i + 1}`)];
-  const minimal = Array.isArray(s.minimality) ? (s.minimality as Array<{ node: string; drop: number; relative: number }>).map((m): Cell[] => [m.node, m.drop, m.relative]) : [];
+  const minimal = Array.isArray(s.minimality) ? (s.minimality as Array<{ node: string; drop: number; relative: number }>).map((m): Cell[] => [nodeLabel(m.node), m.drop, m.relative]) : [];
   return [
     numbersPanel('eval-scores', `Scores of ${String(s.circuit ?? 'the circuit')} on ${String(s.prompts ?? '?')} prompts`, [...flattenNumbers(s.scores, '', 0), ...faithfulnessRows('faithfulness', s.faithfulness), ['completeness.worst', num(complete.worst) ?? '–']]),
     tablePanel('eval-completeness', 'Completeness: |F(C\\K) − F(M\\K)| per knock-out set K', ['set', 'nodes', 'F(C\\K)', 'F(M\\K)', 'score'], knockRows),
