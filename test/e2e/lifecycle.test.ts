@@ -120,6 +120,7 @@ describe('jobs belong to the back end', () => {
     const inB = tabB.locator(`[data-testid="job"][data-run-id="${acdcRun}"]`);
     await expect.poll(() => inB.getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
     await expect.poll(async () => Number(await inB.locator('progress').getAttribute('value'))).toBeGreaterThan(0);
+    await expect.poll(() => tabB.getByTestId('sidebar-run').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(`#${acdcRun} `)]));
     expect(await tabA.getByTestId('jobs-continue').textContent()).toContain('does not stop them');
     await shot(tabA, '01-acdc-running');
     await shot(tabB, '02-acdc-in-tab-b');

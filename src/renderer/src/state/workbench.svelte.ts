@@ -167,6 +167,8 @@ export class Workbench {
 
   #onEvent(event: AppEvent): void {
     if (event.kind === 'project.changed') void this.refreshProject();
+    // A run started elsewhere (another tab or window): its dataset or circuit may be new here too.
+    else if (event.kind === 'job' && event.job.status === 'queued') void this.refreshProject();
     else if (event.kind === 'notice') this.notice = event.message;
   }
 }
