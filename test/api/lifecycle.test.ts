@@ -93,6 +93,19 @@ describe('jobs belong to the back end', () => {
   }, 90_000);
 });
 
+describe('runs again in one click', () => {
+  it('run.rerun makes a new run with the same parameters and the same result', async () => {
+    const a = await connectApi(server.port, TOKEN);
+    const dataset = await a.client.call('dataset.generate', { name: 'again', task: 'ioi', n: 4, seed: 8 });
+    const first = await a.client.call('analysis.run', { datasetId: dataset.id, kind: 'dla' });
+    const again = await a.client.call('run.rerun', { runId: first.run.id });
+    expect(again.run.id).not.toBe(first.run.id);
+    expect(again.run).toMatchObject({ kind: 'dla', status: 'done', options: first.run.options });
+    expect(again.result).toEqual(first.result);
+    await a.close();
+  }, 90_000);
+});
+
 describe('concurrent circuit edits', () => {
   it('a save based on an older version is refused with a conflict; both versions stay in the history', async () => {
     const a = await connectApi(server.port, TOKEN);

@@ -188,6 +188,12 @@ export const operations = {
     params: object({ runId: id }),
     result: returns<RunOutcome>(),
   },
+  'run.rerun': {
+    kind: 'job',
+    summary: 'Run a finished, failed or cancelled run again as a new run with the same parameters (and the same data, copied into the run).',
+    params: object({ runId: id }),
+    result: returns<RunOutcome>(),
+  },
   'run.remove': {
     kind: 'call',
     summary: 'Delete a finished run and its results.',

@@ -8,7 +8,7 @@ import { circuitDiscover, circuitEvaluate } from './discovery';
 import { editCompare, editExport, editHead, editRome, modelSelect } from './editing';
 import { modelInfo, modelPredict } from './model';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
-import { analysisRun, runCancel, runGet, runList, runRemove, runResume } from './runs';
+import { analysisRun, runCancel, runGet, runList, runRemove, runRerun, runResume } from './runs';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -30,6 +30,7 @@ export const handlers: HandlerTable = {
   'run.get': runGet,
   'run.cancel': runCancel,
   'run.resume': runResume,
+  'run.rerun': runRerun,
   'run.remove': runRemove,
   'circuit.get': circuitGet,
   'circuit.create': circuitCreate,

@@ -133,6 +133,17 @@ export const runResume: Handler<'run.resume'> = async ({ runId }, { services, si
   return { run: runEntry(project.store.runs.get(runId)), result: project.store.results.listForRun(runId)[0]?.summary ?? null };
 };
 
+/** One click to do a run again: a new run with the stored parameters (they carry their data). */
+export const runRerun: Handler<'run.rerun'> = async ({ runId }, { services, signal, progress }) => {
+  const project = requireProject(services);
+  const run = found('run', runId, () => project.store.runs.get(runId));
+  if (run.status === 'running' || run.status === 'queued') throw new ApiError('failed', `Run ${runId} is still ${run.status}.`);
+  const start = { modelHash: run.modelHash ?? undefined, datasetHash: run.datasetHash ?? undefined, backend: services.backend()?.name };
+  const record = await runJobToEnd(project, run.kind, run.params as object, { signal, progress, ...start });
+  finishRun(project, record);
+  return { run: runEntry(project.store.runs.get(record.id)), result: project.store.results.listForRun(record.id)[0]?.summary ?? null };
+};
+
 export const runRemove: Handler<'run.remove'> = async ({ runId }, { services }) => {
   const project = requireProject(services);
   const run = found('run', runId, () => project.store.runs.get(runId));

@@ -46,6 +46,16 @@ export class RunView {
     }
   }
 
+  /** Run it again as a new run with the same parameters; resolves with the new run's id. */
+  async rerun(label: string): Promise<number | null> {
+    try {
+      return (await this.#jobs.run('run.rerun', { runId: this.runId }, label)).run.id;
+    } catch (error) {
+      if (!isCancelled(error)) this.error = plainMessage(error);
+      return null;
+    }
+  }
+
   /** Continue an interrupted or cancelled run (from its checkpoint when it has one). */
   async resume(label: string): Promise<void> {
     try {
