@@ -9,6 +9,7 @@ import { benchPatchingDefault, benchPatchingGpt2Small } from './patching';
 import { benchAcdcDefault, benchAttributionGpt2Small } from './circuits';
 import { benchAcdcSpeed, benchEvaluationSpeed } from './edgeSpeed';
 import { benchLongPromptGpt2Small } from './longPrompt';
+import { benchMainThreadStall } from './mainThreadStall';
 
 type Bench = () => Promise<unknown>;
 
@@ -22,6 +23,7 @@ const BENCHES: Record<string, Bench> = {
   evaluationSpeed: benchEvaluationSpeed,
   longPromptGpt2Small: benchLongPromptGpt2Small,
   attributionGpt2Small: benchAttributionGpt2Small,
+  mainThreadStall: benchMainThreadStall,
 };
 
 async function main(): Promise<void> {

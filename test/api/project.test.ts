@@ -160,7 +160,7 @@ describe('analyses as jobs', () => {
     expect(result.logitDiff).toHaveLength(6);
     expect(progress.length).toBeGreaterThan(2);
     expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b));
-    expect(progress.at(-1)).toEqual({ done: 1000, total: 1000, message: 'Done' });
+    expect(progress.at(-1)).toEqual({ done: 1000, total: 1000, message: 'Done', runId: outcome.run.id });
     const again = await router.invoke('run.get', { runId: outcome.run.id });
     expect(again.results[0].summary).toEqual(outcome.result);
     expect((await router.invoke('run.list', {})).runs[0].id).toBe(outcome.run.id);

@@ -171,6 +171,8 @@ describe('the workbench, as the issue asks', () => {
     await page.getByTestId('circuit-name').fill('ACDC circuit');
     await page.getByRole('button', { name: 'Rename' }).click();
     await page.getByTestId('discover-method').selectOption('acdc');
+    // Discovery never overwrites: here the found circuit is asked for as this circuit's next version.
+    await page.getByTestId('discover-target').selectOption('new-version');
     await page.getByTestId('discover-threshold').fill('0.05');
     await page.getByTestId('discover-run').click();
     await expect.poll(() => page.getByTestId('discover-result').textContent(), { timeout: 60_000 }).toMatch(/ACDC run \d+: \d+ edges/);

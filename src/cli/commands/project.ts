@@ -6,6 +6,7 @@ import { parseHfConfig } from '../../main/engine/config';
 import { readModelConfig } from '../../main/loader/modelDir';
 import { modelContentHash } from '../../main/api/project/modelHash';
 import { modelDirFromOptions } from '../modelOption';
+import { projectResumeCommand } from './projectResume';
 import { CliError, MODEL_OPTION, optionalInt, requireString, type Command, type OptionValues } from '../command';
 
 function projectFile(positionals: string[]): string {
@@ -125,4 +126,4 @@ export const projectExportCommand: Command = {
   },
 };
 
-export const PROJECT_COMMANDS: Command[] = [projectNewCommand, projectOpenCommand, projectRunsCommand, projectExportCommand];
+export const PROJECT_COMMANDS: Command[] = [projectNewCommand, projectOpenCommand, projectRunsCommand, projectExportCommand, projectResumeCommand];

@@ -3,6 +3,16 @@ import { ApiError } from '../../shared/api/errors';
 import { parseClientMessage, peekRequestId, type AppEvent, type ServerMessage } from '../../shared/api/protocol';
 import type { ApiRouter } from './router';
 
+/**
+ * The abort reason of a request whose peer went away (page reloaded, tab closed, connection
+ * dropped). Jobs outlive their page: a job handler sees this reason and keeps the run going.
+ */
+export const PEER_GONE = Symbol('peer gone');
+
+export function isPeerGone(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason === PEER_GONE;
+}
+
 /** More concurrent requests than this from one peer is a bug or abuse, not a workload. */
 const MAX_IN_FLIGHT = 256;
 
@@ -65,11 +75,11 @@ export class ApiConnection {
     this.reply({ type: 'event', event });
   }
 
-  /** The peer is gone: abort everything it started. */
+  /** The peer is gone: abort its calls (project jobs see PEER_GONE and keep running). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const controller of this.inFlight.values()) controller.abort();
+    for (const controller of this.inFlight.values()) controller.abort(PEER_GONE);
     this.inFlight.clear();
     this.onClose();
   }

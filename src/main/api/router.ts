@@ -22,7 +22,10 @@ export class ApiRouter {
   constructor(
     readonly services: Services,
     private readonly handlers: HandlerTable = defaultHandlers,
-  ) {}
+  ) {
+    // Jobs belong to the back end: every connection sees every run's status and progress.
+    services.projects()?.onJobEvent?.((job) => this.broadcast({ kind: 'job', job }));
+  }
 
   /**
    * Run one operation. `params` is unknown on purpose: every caller, in-process ones such as the

@@ -5,6 +5,7 @@
  */
 import type { BackendStatus, MemoryStatus, ModelConfigView, Prediction, ProjectSummary } from '../../shared/api/types';
 import type { DatasetProblem } from '../../shared/api/projectTypes';
+import type { JobEventView } from '../../shared/api/protocol';
 import type { TaskItem } from '../datasets';
 import type { OpenProject } from './project/openProject';
 
@@ -31,6 +32,8 @@ export interface ProjectService {
   exportJson(path: string, report: (done: number, total: number) => void, signal: AbortSignal): Promise<{ path: string; bytes: number }>;
   /** The open project (store and job runner), or null when none is open. */
   current(): OpenProject | null;
+  /** Status and progress of every run of the open project, for every connection to see. */
+  onJobEvent?(listener: (event: JobEventView) => void): () => void;
 }
 
 /** Where a model to add comes from: a folder, or a Hugging Face id (downloaded only with consent). */

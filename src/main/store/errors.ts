@@ -14,7 +14,8 @@ export type StoreErrorCode =
   | 'NO_SUCH_ROW'
   | 'EXISTS'
   | 'NOT_A_FILE'
-  | 'READ_ONLY';
+  | 'READ_ONLY'
+  | 'VERSION_CONFLICT';
 
 export class StoreError extends Error {
   constructor(
@@ -98,6 +99,18 @@ export class InvalidDataError extends StoreError {
   constructor(message: string) {
     super('INVALID_DATA', message);
     this.name = 'InvalidDataError';
+  }
+}
+
+/** A save based on a version that is no longer the head: someone else saved in between. */
+export class VersionConflictError extends StoreError {
+  constructor(
+    readonly circuitId: number,
+    readonly baseVersion: number,
+    readonly headVersion: number,
+  ) {
+    super('VERSION_CONFLICT', `circuit ${circuitId} is at version ${headVersion}, but this save started from version ${baseVersion}`);
+    this.name = 'VersionConflictError';
   }
 }
 

@@ -39,5 +39,7 @@ export const JOB_KIND_LABELS: Record<string, string> = {
   'path-patching': 'Path patching',
   'edit-rome': 'ROME edit',
   'edit-head': 'Head edit',
+  'edit-compare': 'Model comparison',
+  'project-export': 'Project export',
   'rome-covariance': 'Key second moment',
 };

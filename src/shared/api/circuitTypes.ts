@@ -62,6 +62,8 @@ export interface CircuitDiscoveryOutcome {
   run: RunEntry;
   graph: CircuitGraphView;
   summary: Record<string, unknown>;
+  /** Where the found circuit was saved, when the call asked for it (saveTo). */
+  saved?: { circuit: CircuitEntry; version: number };
 }
 
 export interface CircuitEvaluationOutcome {

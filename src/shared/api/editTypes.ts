@@ -74,4 +74,6 @@ export interface ModelComparison {
   evaluations: { model: string; modelId: number; tasks: ModelTaskScore[] }[];
   /** With circuitTopN and a dataset: each later model's circuit against the first model's. */
   circuits: ModelCircuitDiff[];
+  /** The run that computed it (edit.compare is a job; the comparison is stored with the run). */
+  run?: RunEntry;
 }

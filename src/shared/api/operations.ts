@@ -46,6 +46,7 @@ const path = string({ min: 1, max: 4096 });
 const empty = object({});
 const id = integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 const name = string({ min: 1, max: 200 });
+const version = integer({ min: 1, max: 1_000_000 });
 /** Circuit graphs: GPT-2 small's full graph (~32,500 edges) with scores fits well within this. */
 const GRAPH_BYTES = 8 * 1024 * 1024;
 const TASKS = ['ioi', 'comparison', 'latest'] as const;
@@ -175,6 +176,24 @@ export const operations = {
     params: object({ runId: id }),
     result: returns<RunDetail>(),
   },
+  'run.cancel': {
+    kind: 'call',
+    summary: 'Cancel a queued or running run (from any window or tab; closing a page never cancels).',
+    params: object({ runId: id }),
+    result: returns<{ cancelled: boolean }>(),
+  },
+  'run.resume': {
+    kind: 'job',
+    summary: 'Resume an interrupted or cancelled run from its last checkpoint (runs that keep none start again with the same parameters).',
+    params: object({ runId: id }),
+    result: returns<RunOutcome>(),
+  },
+  'run.rerun': {
+    kind: 'job',
+    summary: 'Run a finished, failed or cancelled run again as a new run with the same parameters (and the same data, copied into the run).',
+    params: object({ runId: id }),
+    result: returns<RunOutcome>(),
+  },
   'run.remove': {
     kind: 'call',
     summary: 'Delete a finished run and its results.',
@@ -196,7 +215,13 @@ export const operations = {
   'circuit.save': {
     kind: 'call',
     summary: 'Save a new version of a circuit (the previous ones are kept).',
-    params: object({ circuitId: id, graph: jsonObject({ maxBytes: GRAPH_BYTES }), message: optional(string({ max: 500 })) }),
+    params: object({
+      circuitId: id,
+      graph: jsonObject({ maxBytes: GRAPH_BYTES }),
+      message: optional(string({ max: 500 })),
+      /** The version this edit started from: refused with 'conflict' when the circuit has moved on since. */
+      baseVersion: optional(version),
+    }),
     result: returns<{ version: number }>(),
   },
   'circuit.rename': {
@@ -244,6 +269,14 @@ export const operations = {
       topN: optional(integer({ min: 1, max: 1_000_000 })),
       metric: optional(oneOf(METRIC_NAMES)),
       steps: optional(integer({ min: 1, max: 1000 })),
+      /**
+       * Save the found circuit when the run ends (even if the page that asked is gone): as a new
+       * circuit named after the run, or as a new version of circuitId (refused when that circuit
+       * moved on since baseVersion). Discovery never overwrites.
+       */
+      saveTo: optional(oneOf(['new-circuit', 'new-version'] as const)),
+      circuitId: optional(id),
+      baseVersion: optional(version),
     }),
     result: returns<CircuitDiscoveryOutcome>(),
   },

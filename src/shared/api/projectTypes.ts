@@ -41,6 +41,9 @@ export interface RunEntry {
   endedAt: string | null;
   /** Why it failed, in plain words (first line of the error). */
   error: string | null;
+  /** Interrupted or cancelled: run.resume continues it (from its checkpoint when it has one). */
+  resumable: boolean;
+  hasCheckpoint: boolean;
 }
 
 export interface EditEntry {
@@ -98,9 +101,28 @@ export interface TaskInfo {
   defaultCorruption: string;
 }
 
+/** What a run was computed on, and whether that has changed since. */
+export interface RunProvenance {
+  model: { hash: string; name: string | null; loadedNow: boolean } | null;
+  dataset: { id: number | null; name: string | null; hash: string; changed: boolean; removed: boolean } | null;
+  circuit: { id: number; name: string | null; version: number; headVersion: number | null; removed: boolean } | null;
+  backend: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  attempts: number;
+}
+
 export interface RunDetail {
   run: RunEntry;
-  results: Array<{ id: number; name: string; summary: unknown }>;
+  results: Array<{
+    id: number;
+    name: string;
+    summary: unknown;
+    tensors?: Array<{ name: string; shape: number[]; dtype: string }>;
+    /** An edit's rank-1 deltas u vᵀ: Frobenius norm ‖u‖·‖v‖ per delta. */
+    deltaNorms?: Array<{ param: string; norm: number }>;
+  }>;
+  provenance: RunProvenance;
 }
 
 export interface RunOutcome {

@@ -12,6 +12,19 @@ export interface Progress {
   total: number;
   /** What is happening now, in plain words. */
   message?: string;
+  /** The project run this request is following, once it has one (jobs on the project's runner). */
+  runId?: number;
+}
+
+/** A project run's status or progress, pushed to every connection (every window and tab). */
+export interface JobEventView {
+  runId: number;
+  kind: string;
+  status?: 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+  /** 0..1 */
+  fraction?: number;
+  message?: string;
+  error?: string | null;
 }
 
 export type ClientMessage =
@@ -19,7 +32,7 @@ export type ClientMessage =
   | { type: 'cancel'; id: string };
 
 /** Pushed by main without a request (e.g. the menu opened a project). */
-export type AppEvent = { kind: 'project.changed'; project: ProjectSummary } | { kind: 'notice'; message: string };
+export type AppEvent = { kind: 'project.changed'; project: ProjectSummary } | { kind: 'notice'; message: string } | { kind: 'job'; job: JobEventView };
 
 export type ServerMessage =
   | { type: 'result'; id: string; result: unknown }
@@ -101,6 +114,7 @@ export function parseServerMessage(raw: unknown): ServerMessage {
       if (typeof p.done !== 'number' || typeof p.total !== 'number') throw new ApiError('transport', 'malformed progress from the server');
       const progress: Progress = { done: p.done, total: p.total };
       if (typeof p.message === 'string') progress.message = p.message;
+      if (typeof p.runId === 'number' && Number.isSafeInteger(p.runId)) progress.runId = p.runId;
       return { type: 'progress', id: requestId(m), progress };
     }
     case 'event':

@@ -1,5 +1,6 @@
 /** Circuit operations: versions, create/save/rename/delete, JSON export/import, diff. */
-import { circuitFromJson, circuitToJson, edgeKey, type CircuitGraph } from '../../store';
+import { ApiError } from '../../../shared/api/errors';
+import { circuitFromJson, circuitToJson, edgeKey, VersionConflictError, type CircuitGraph, type ProjectStore } from '../../store';
 import type { CircuitDiffView, CircuitGraphView } from '../../../shared/api/circuitTypes';
 import { circuitEntry } from '../project/views';
 import type { Handler } from './context';
@@ -25,11 +26,28 @@ export const circuitCreate: Handler<'circuit.create'> = async ({ name, graph }, 
   return circuitEntry(project.store.circuits.create({ name, graph: asGraph(graph), modelId: project.loadedModelId() ?? undefined, message: 'created' }));
 };
 
-export const circuitSave: Handler<'circuit.save'> = async ({ circuitId, graph, message }, { services }) => {
+export const circuitSave: Handler<'circuit.save'> = async ({ circuitId, graph, message, baseVersion }, { services }) => {
   const { store } = requireProject(services);
-  found('circuit', circuitId, () => store.circuits.get(circuitId));
-  return { version: store.circuits.save(circuitId, asGraph(graph), { message }) };
+  const circuit = found('circuit', circuitId, () => store.circuits.get(circuitId));
+  if (baseVersion !== undefined) found(`version ${baseVersion} of circuit`, circuitId, () => store.circuits.version(circuitId, baseVersion));
+  return { version: saveVersion(store, circuit.id, circuit.name, asGraph(graph), { message, baseVersion }) };
 };
+
+/** Save a version; a save from a version that is no longer the head is a 'conflict' in words. */
+export function saveVersion(store: ProjectStore, circuitId: number, name: string, graph: CircuitGraph, opts: { message?: string; baseVersion?: number }): number {
+  try {
+    return store.circuits.save(circuitId, graph, opts);
+  } catch (error) {
+    if (error instanceof VersionConflictError) {
+      throw new ApiError(
+        'conflict',
+        `Circuit "${name}" was saved as version ${error.headVersion} elsewhere after version ${error.baseVersion}, which this edit started from. Nothing was overwritten: load version ${error.headVersion}, or save this edit as a new circuit.`,
+        'params.baseVersion',
+      );
+    }
+    throw error;
+  }
+}
 
 export const circuitRename: Handler<'circuit.rename'> = async ({ circuitId, name }, { services }) => {
   const { store } = requireProject(services);

@@ -8,13 +8,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import type { CausalTraceView, ModelCircuitDiff, RomeMetricsView } from '../../../shared/api/editTypes';
-import { asEvalModel, circuitDiff, compareEvaluations, predictionTable, type NamedModel, type RomeMetrics } from '../../editing/compare';
+import type { CausalTraceView, ModelComparison, RomeMetricsView } from '../../../shared/api/editTypes';
+import type { RomeMetrics } from '../../editing/compare';
+import { COMPARE_JOB_KIND, deltaJson, type CompareJobParams, type CompareModelSpec } from '../../jobs/handlers/compare';
 import type { CausalTrace } from '../../editing/causalTrace';
 import type { ModelEdit } from '../../editing/delta';
 import { exportProjectModel } from '../../editing/materialise';
-import { deltasFromFactors, recordConfig, saveEdit } from '../../editing/projectEdits';
-import { openProjectModel, type OpenedProjectModel } from '../../editing/projectModel';
+import { deltasFromFactors, editChain, recordConfig, saveEdit } from '../../editing/projectEdits';
 import { EDITING_JOB_KINDS, type HeadJobParams, type MomentFile, type RomeJobParams } from '../../jobs/handlers/editing';
 import { cachedMomentLayers, loadCachedMoment } from '../../editing/rome/momentCache';
 import type { ParamsOf, ResultOf } from '../../../shared/api/operations';
@@ -39,8 +39,18 @@ function loadedModel(project: OpenProject): { id: number; hash: string } {
 async function runEditJob(kind: string, jobParams: object, ctx: HandlerContext): Promise<{ project: OpenProject; record: RunRecord; summary: Record<string, unknown>; saved: ReturnType<typeof saveEdit> }> {
   const project = requireProject(ctx.services);
   const base = loadedModel(project);
-  const { store } = project;
   const record = await runJobToEnd(project, kind, jobParams, { signal: ctx.signal, progress: ctx.progress, modelHash: base.hash, backend: ctx.services.backend()?.name });
+  return { project, record, ...saveRunEdit(project, record) };
+}
+
+/**
+ * Save the edit an editing run produced (and the edited model it makes) against the model the run
+ * was computed on. Also what a resumed editing run does when it ends.
+ */
+export function saveRunEdit(project: OpenProject, record: RunRecord): { summary: Record<string, unknown>; saved: ReturnType<typeof saveEdit> } {
+  const { store } = project;
+  const baseId = record.modelHash === null ? undefined : store.models.findByHash(record.modelHash)[0]?.id;
+  if (baseId === undefined) throw new ApiError('failed', `The model editing run ${record.id} was computed on is no longer in this project.`);
   const result = store.results.listForRun(record.id).find((r) => r.name === 'edit');
   if (!result) throw new ApiError('failed', `The editing run ${record.id} finished without an edit.`);
   const summary = (result.summary ?? {}) as Record<string, unknown>;
@@ -49,9 +59,9 @@ async function runEditJob(kind: string, jobParams: object, ctx: HandlerContext):
     spec: (summary.spec ?? {}) as ModelEdit['spec'],
     deltas: deltasFromFactors(`run ${record.id}`, store.results.get(result.id).tensors),
   };
-  const config = recordConfig(store.models.get(base.id));
-  const saved = saveEdit(store, { baseModelId: base.id, config, edit, runId: record.id });
-  return { project, record, summary, saved };
+  const config = recordConfig(store.models.get(baseId));
+  const saved = saveEdit(store, { baseModelId: baseId, config, edit, runId: record.id });
+  return { summary, saved };
 }
 
 function metricsView(m: RomeMetrics): RomeMetricsView {
@@ -140,51 +150,28 @@ export const modelSelect: Handler<'model.select'> = async ({ modelId }, { servic
   return { model: modelEntry(project.store.models.get(modelId), project.loadedModelHash) };
 };
 
+/**
+ * edit.compare runs as a job in a worker (it loads several models and may run EAP-IG on each):
+ * main only resolves each model to its folder and edit chain, and stores the comparison with the run.
+ */
 export const editCompare: Handler<'edit.compare'> = async ({ modelIds, prompts, datasetId, circuitTopN }, { services, signal, progress }) => {
   const project = requireProject(services);
   const { store } = project;
-  const items = datasetId === undefined ? [] : datasetForJob(project, datasetId).items;
+  const dataset = datasetId === undefined ? undefined : datasetForJob(project, datasetId);
+  const items = dataset?.items ?? [];
   if (prompts.length === 0 && items.length === 0) throw new ApiError('failed', 'Give prompts, a dataset, or both to compare the models on.');
   if (circuitTopN !== undefined && (items.length === 0 || modelIds.length < 2)) throw new ApiError('failed', 'A circuit diff needs a dataset and at least two models.');
-  const opened: OpenedProjectModel[] = [];
-  try {
-    const models: NamedModel[] = [];
-    for (const [i, id] of modelIds.entries()) {
-      const record = found('model', id, () => store.models.get(id));
-      progress({ done: i, total: modelIds.length * 2, message: `Loading ${record.name}` });
-      const m = await openProjectModel(store, id);
-      opened.push(m);
-      models.push(asEvalModel(m.session.model, m.session.tokenizer, `${record.name} (#${id})`));
-      if (signal.aborted) throw new ApiError('cancelled', 'edit.compare was cancelled');
-    }
-    progress({ done: modelIds.length, total: modelIds.length * 2, message: 'Predicting' });
-    const rows = await predictionTable(models, prompts, { signal });
-    const reports = items.length > 0 ? await compareEvaluations(models, items, { signal }) : [];
-    const circuits: ModelCircuitDiff[] = [];
-    if (circuitTopN !== undefined) {
-      for (const [i, m] of models.entries()) {
-        if (i === 0) continue;
-        progress({ done: modelIds.length + i, total: modelIds.length * 2, message: `Circuit diff: ${m.label}` });
-        const d = await circuitDiff(models[0], m, items, { topN: circuitTopN, signal });
-        circuits.push({ model: m.label, modelId: modelIds[i], topN: d.topN, both: d.both, onlyFirst: d.onlyBase, onlyThis: d.onlyEdited, faithfulness: { first: d.faithfulness.base, this: d.faithfulness.edited } });
-      }
-    }
-    progress({ done: modelIds.length * 2, total: modelIds.length * 2, message: 'Done' });
-    return {
-      predictions: rows.map(({ input, model, prediction, logit, prob }) => ({ input, model, prediction, logit, prob })),
-      evaluations: reports.map((r, i) => ({
-        model: r.model,
-        modelId: modelIds[i],
-        tasks: Object.entries(r.report.tasks).map(([task, s]) => ({ task, n: s.n, accuracy: s.accuracy, meanLogitDiff: s.meanLogitDiff })),
-      })),
-      circuits,
-    };
-  } catch (error) {
-    if (signal.aborted) throw new ApiError('cancelled', 'edit.compare was cancelled');
-    throw error;
-  } finally {
-    for (const m of opened) m.dispose();
-  }
+  const models: CompareModelSpec[] = modelIds.map((id) => {
+    const record = found('model', id, () => store.models.get(id));
+    const { root, edits } = editChain(store, id);
+    if (!root.path) throw new ApiError('failed', `Model "${root.name}" has no folder on disk to load.`);
+    return { modelId: id, label: `${record.name} (#${id})`, rootDir: root.path, edits: edits.map(deltaJson) };
+  });
+  const jobParams: CompareJobParams = { models, prompts, items, modelIds, ...defined({ circuitTopN, datasetId, datasetName: dataset?.datasetName }) };
+  const record = await runJobToEnd(project, COMPARE_JOB_KIND, jobParams, { signal, progress, datasetHash: dataset?.datasetHash, modelHash: project.loadedModelHash ?? undefined, backend: services.backend()?.name });
+  const summary = (store.results.listForRun(record.id)[0]?.summary ?? {}) as unknown as ModelComparison & { kind?: string };
+  const { kind: _kind, ...comparison } = summary;
+  return { ...comparison, run: runEntry(record) };
 };
 
 export const editExport: Handler<'edit.export'> = async ({ modelId, path }, { services, signal, progress }) => {

@@ -9,7 +9,7 @@ import { editCompare, editExport, editHead, editRome, modelSelect } from './edit
 import { modelInfo, modelPredict } from './model';
 import { modelAdd } from './modelAdd';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
-import { analysisRun, runGet, runList, runRemove } from './runs';
+import { analysisRun, runCancel, runGet, runList, runRemove, runRerun, runResume } from './runs';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -29,6 +29,9 @@ export const handlers: HandlerTable = {
   'analysis.run': analysisRun,
   'run.list': runList,
   'run.get': runGet,
+  'run.cancel': runCancel,
+  'run.resume': runResume,
+  'run.rerun': runRerun,
   'run.remove': runRemove,
   'circuit.get': circuitGet,
   'circuit.create': circuitCreate,

@@ -5,7 +5,11 @@ import type { TaskItem } from '../../datasets';
 import type { OpenProject } from '../project/openProject';
 import { fromStoredItem } from '../project/taskItems';
 import { runEntry } from '../project/views';
-import { runJobToEnd } from '../jobs';
+import { followJob, runJobToEnd } from '../jobs';
+import { JobStateError } from '../../jobs/errors';
+import { RESUMABLE_STATUSES, type ProjectStore } from '../../store';
+import { runProvenance } from '../project/provenance';
+import { finishRun } from './runFinishers';
 import type { ModelService } from '../services';
 import type { Handler } from './context';
 import { found, requireModel, requireModelDir, requireProject } from './require';
@@ -76,9 +80,68 @@ export const runList: Handler<'run.list'> = async ({ limit }, { services }) => (
 });
 
 export const runGet: Handler<'run.get'> = async ({ runId }, { services }) => {
-  const { store } = requireProject(services);
+  const project = requireProject(services);
+  const { store } = project;
   const run = found('run', runId, () => store.runs.get(runId));
-  return { run: runEntry(run), results: store.results.listForRun(runId).map((r) => ({ id: r.id, name: r.name, summary: r.summary })) };
+  return {
+    run: runEntry(run),
+    results: store.results.listForRun(runId).map((r) => {
+      const norms = deltaNorms(store, r.id, r.tensors.map((t) => t.name));
+      return { id: r.id, name: r.name, summary: r.summary, tensors: r.tensors, ...(norms.length > 0 ? { deltaNorms: norms } : {}) };
+    }),
+    provenance: runProvenance(store, run, project.loadedModelHash),
+  };
+};
+
+const l2 = (x: ArrayLike<number>): number => {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
+  return Math.sqrt(sum);
+};
+
+/** Norms of the rank-1 deltas an edit result stores as `<param>#<i>.u` and `.v`: ‖u vᵀ‖_F = ‖u‖·‖v‖. */
+function deltaNorms(store: ProjectStore, resultId: number, names: string[]): Array<{ param: string; norm: number }> {
+  return names
+    .filter((n) => n.endsWith('.u') && names.includes(`${n.slice(0, -2)}.v`))
+    .map((n) => {
+      const base = n.slice(0, -2);
+      return { param: base, norm: l2(store.results.tensor(resultId, n).data) * l2(store.results.tensor(resultId, `${base}.v`).data) };
+    });
+}
+
+/** Cancelling is explicit: this, from any window or tab (closing a page never cancels). */
+export const runCancel: Handler<'run.cancel'> = async ({ runId }, { services }) => {
+  const project = requireProject(services);
+  const run = found('run', runId, () => project.store.runs.get(runId));
+  if (run.status !== 'running' && run.status !== 'queued') throw new ApiError('failed', `Run ${runId} is ${run.status}; only a queued or running run can be cancelled.`);
+  return { cancelled: project.runner.cancel(runId) };
+};
+
+export const runResume: Handler<'run.resume'> = async ({ runId }, { services, signal, progress }) => {
+  const project = requireProject(services);
+  const run = found('run', runId, () => project.store.runs.get(runId));
+  if (!RESUMABLE_STATUSES.includes(run.status)) throw new ApiError('failed', `Run ${runId} is ${run.status}; only an interrupted or cancelled run can be resumed.`);
+  let handle;
+  try {
+    handle = project.runner.resume(runId);
+  } catch (error) {
+    if (error instanceof JobStateError) throw new ApiError('failed', error.message);
+    throw error;
+  }
+  const record = await followJob(project, run.kind, handle, { signal, progress });
+  finishRun(project, record);
+  return { run: runEntry(project.store.runs.get(runId)), result: project.store.results.listForRun(runId)[0]?.summary ?? null };
+};
+
+/** One click to do a run again: a new run with the stored parameters (they carry their data). */
+export const runRerun: Handler<'run.rerun'> = async ({ runId }, { services, signal, progress }) => {
+  const project = requireProject(services);
+  const run = found('run', runId, () => project.store.runs.get(runId));
+  if (run.status === 'running' || run.status === 'queued') throw new ApiError('failed', `Run ${runId} is still ${run.status}.`);
+  const start = { modelHash: run.modelHash ?? undefined, datasetHash: run.datasetHash ?? undefined, backend: services.backend()?.name };
+  const record = await runJobToEnd(project, run.kind, run.params as object, { signal, progress, ...start });
+  finishRun(project, record);
+  return { run: runEntry(project.store.runs.get(record.id)), result: project.store.results.listForRun(record.id)[0]?.summary ?? null };
 };
 
 export const runRemove: Handler<'run.remove'> = async ({ runId }, { services }) => {

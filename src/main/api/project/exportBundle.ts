@@ -7,12 +7,23 @@ import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import type { ProjectStore } from '../../store';
+import type { CircuitRepo, DatasetRepo, EditRepo, ModelRepo, ProjectInfo, ResultRepo, RunRepo } from '../../store';
+
+/** What a bundle reads: a ProjectStore, or the same repos on a worker's own connection. */
+export interface BundleSource {
+  info(): ProjectInfo;
+  models: Pick<ModelRepo, 'list'>;
+  datasets: Pick<DatasetRepo, 'list' | 'items'>;
+  circuits: Pick<CircuitRepo, 'list' | 'version'>;
+  runs: Pick<RunRepo, 'list'>;
+  results: Pick<ResultRepo, 'listForRun'>;
+  edits: Pick<EditRepo, 'list'>;
+}
 
 export const PROJECT_BUNDLE_FORMAT = 'circuit-workbench/project-bundle@1';
 
 export async function exportProjectBundle(
-  store: ProjectStore,
+  store: BundleSource,
   dest: string,
   report: (done: number, total: number) => void,
   signal: AbortSignal,

@@ -11,7 +11,9 @@ import type { JobRegistry } from '../../jobs';
 import { generate, TASK_NAMES } from '../../datasets';
 import { ProjectStore, StoreError } from '../../store';
 import type { ProjectService } from '../services';
-import { exportProjectBundle } from './exportBundle';
+import { EXPORT_JOB_KIND, type ExportJobParams } from '../../jobs/handlers/exportBundle';
+import { followJob } from '../jobs';
+import { JobEventRelay, type JobEventListener } from './jobEvents';
 import { OpenProject } from './openProject';
 import { RecentProjects } from './recentProjects';
 import { toStoredItem } from './taskItems';
@@ -47,6 +49,7 @@ function asApiError(error: unknown): never {
 export class ProjectManager implements ProjectService {
   private open_: OpenProject | null = null;
   private readonly recentList: RecentProjects;
+  private readonly jobEvents = new JobEventRelay();
 
   constructor(private readonly options: ProjectManagerOptions) {
     this.recentList = new RecentProjects(join(options.dataDir, 'recent.json'));
@@ -58,6 +61,11 @@ export class ProjectManager implements ProjectService {
 
   current(): OpenProject | null {
     return this.open_;
+  }
+
+  /** Status and progress of every run of the open project (whichever project that is). */
+  onJobEvent(listener: JobEventListener): () => void {
+    return this.jobEvents.listen(listener);
   }
 
   /** Open `file` (created when missing), or the default project. */
@@ -96,8 +104,15 @@ export class ProjectManager implements ProjectService {
     return this.recentList.list().filter((p) => existsSync(p.path));
   }
 
+  /** The JSON bundle, written by a worker job (a large project would stall the main process). */
   async exportJson(path: string, report: (done: number, total: number) => void, signal: AbortSignal): Promise<{ path: string; bytes: number }> {
-    return exportProjectBundle(this.requireOpen().store, path, report, signal);
+    const project = this.requireOpen();
+    const dest = resolve(path);
+    if (existsSync(dest)) throw new ApiError('failed', `${dest} already exists; choose another file name for the export`);
+    const params: ExportJobParams = { dbPath: project.store.file, dest, project: project.store.info() };
+    const record = await followJob(project, EXPORT_JOB_KIND, project.runner.start(EXPORT_JOB_KIND, params), { signal, progress: (p) => report(p.done, p.total) });
+    const summary = project.store.results.listForRun(record.id)[0]?.summary as { path: string; bytes: number };
+    return { path: summary.path, bytes: summary.bytes };
   }
 
   /** The workbench loaded another model: register it in projects opened from now on, mark it in the open one. */
@@ -109,6 +124,7 @@ export class ProjectManager implements ProjectService {
   async close(): Promise<void> {
     const current = this.open_;
     this.open_ = null;
+    this.jobEvents.follow(null);
     await current?.close();
   }
 
@@ -133,6 +149,7 @@ export class ProjectManager implements ProjectService {
     const next = new OpenProject(store, this.options.registry, model?.contentHash ?? null);
     const previous = this.open_;
     this.open_ = next;
+    this.jobEvents.follow(next);
     await previous?.close();
     const summary = next.summary();
     this.recentList.add(summary);

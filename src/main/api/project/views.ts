@@ -1,9 +1,9 @@
 /** Store records as the API's plain views. */
-import type { CircuitRecord, DatasetRecord, EditRecord, ModelRecord, RunRecord } from '../../store';
+import { RESUMABLE_STATUSES, type CircuitRecord, type DatasetRecord, type EditRecord, type ModelRecord, type RunRecord } from '../../store';
 import type { CircuitEntry, DatasetEntry, EditEntry, ModelEntry, RunEntry } from '../../../shared/api/projectTypes';
 
 /** Params a job carries for the worker that the UI does not show. */
-const HIDDEN_PARAMS = new Set(['items', 'modelDir', 'datasetName', 'graph', 'data']);
+const HIDDEN_PARAMS = new Set(['items', 'modelDir', 'datasetName', 'graph', 'data', 'momentFiles', 'moment', 'models']);
 
 export function datasetEntry(d: DatasetRecord): DatasetEntry {
   return { id: d.id, name: d.name, task: d.task, itemCount: d.itemCount, contentHash: d.contentHash, createdAt: d.createdAt };
@@ -45,5 +45,7 @@ export function runEntry(r: RunRecord): RunEntry {
     createdAt: r.createdAt,
     endedAt: r.endedAt,
     error: plainJobError(r.error),
+    resumable: RESUMABLE_STATUSES.includes(r.status),
+    hasCheckpoint: r.hasCheckpoint,
   };
 }

@@ -6,8 +6,10 @@
 import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import { JobRegistry } from '../registry';
 import { CIRCUIT_JOB_KINDS, registerCircuitJobs } from './circuits';
+import { COMPARE_JOB_KIND } from './compare';
 import { EDITING_JOB_KINDS } from './editing';
 import type { HandlerModuleName } from './modules';
+import { EXPORT_JOB_KIND } from './exportBundle';
 
 /** Job kinds of the circuit tools: the circuits service's own, plus evaluation and path patching. */
 export const CIRCUIT_TOOL_KINDS = { ...CIRCUIT_JOB_KINDS, evaluate: 'circuit-eval', pathPatching: 'path-patching' } as const;
@@ -43,5 +45,7 @@ export function workbenchJobRegistry(): JobRegistry {
   registry.register(CIRCUIT_TOOL_KINDS.pathPatching, handlerModule('circuitTools'), 'pathPatchingJob');
   registry.register(EDITING_JOB_KINDS.rome, handlerModule('editing'), 'romeJob');
   registry.register(EDITING_JOB_KINDS.head, handlerModule('editing'), 'headEditJob');
+  registry.register(COMPARE_JOB_KIND, handlerModule('compare'), 'compareJob');
+  registry.register(EXPORT_JOB_KIND, handlerModule('exportBundle'), 'exportBundleJob');
   return registry;
 }

@@ -3,7 +3,7 @@
  * edit can be undone (revert appends a copy of an older version) and any two versions compared.
  */
 import type Database from 'better-sqlite3';
-import { InvalidDataError, NoSuchRowError } from '../errors';
+import { InvalidDataError, NoSuchRowError, VersionConflictError } from '../errors';
 import { nowIso, parseJsonText, toJsonText } from '../values';
 import { validateCircuitGraph, type CircuitGraph } from './circuit-graph';
 
@@ -68,10 +68,22 @@ export class CircuitRepo {
     return this.get(id);
   }
 
-  /** Append a new version (parent: the current head unless given) and make it the head. Returns its number. */
-  save(circuitId: number, graph: CircuitGraph, opts: { message?: string; parentVersion?: number } = {}): number {
+  /**
+   * Append a new version (parent: the current head unless given) and make it the head. Returns its
+   * number. With `baseVersion`, the save is refused (VersionConflictError) unless that is still the
+   * head: checked inside the write transaction, so of two saves from one base only the first lands.
+   */
+  save(circuitId: number, graph: CircuitGraph, opts: { message?: string; parentVersion?: number; baseVersion?: number } = {}): number {
     const graphText = toJsonText(validateCircuitGraph(graph, `circuit ${circuitId}`), `circuit ${circuitId} graph`);
-    return this.db.transaction(() => this.appendVersion(circuitId, graphText, opts.message ?? null, opts.parentVersion)).immediate();
+    return this.db
+      .transaction(() => {
+        if (opts.baseVersion !== undefined) {
+          const head = this.get(circuitId).headVersion;
+          if (head !== opts.baseVersion) throw new VersionConflictError(circuitId, opts.baseVersion, head);
+        }
+        return this.appendVersion(circuitId, graphText, opts.message ?? null, opts.parentVersion ?? opts.baseVersion);
+      })
+      .immediate();
   }
 
   /** Undo to `version`: append a copy of it as the new head (history is kept). */

@@ -1,7 +1,8 @@
 /**
  * The API client in a browser: the same protocol over a WebSocket to `npm run serve`. Messages
- * sent while (re)connecting wait in a queue; a lost connection fails the calls in flight (their
- * jobs were aborted on the server) and reconnects with backoff.
+ * sent while (re)connecting wait in a queue; a lost connection fails the calls in flight (project
+ * runs they started go on in the back end) and reconnects with backoff; `onReconnect` lets the
+ * jobs panel re-attach to the runs still going.
  */
 import { ProtocolClient, type ApiClient, type CallOptions } from '../../../shared/api/client';
 import type { OpName, ParamsOf, ResultOf } from '../../../shared/api/operations';
@@ -19,6 +20,8 @@ export class WebSocketApiClient implements ApiClient {
   #stopped = false;
   state: ConnectionState = 'connecting';
   onStateChange: ((state: ConnectionState) => void) | undefined;
+  readonly #reconnectListeners = new Set<() => void>();
+  #everOpen = false;
 
   constructor(url: string) {
     this.#url = url;
@@ -32,6 +35,12 @@ export class WebSocketApiClient implements ApiClient {
 
   onEvent(listener: (event: AppEvent) => void): () => void {
     return this.#protocol.onEvent(listener);
+  }
+
+  /** Called each time the connection opens again after it was lost. */
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => this.#reconnectListeners.delete(listener);
   }
 
   close(): void {
@@ -52,6 +61,8 @@ export class WebSocketApiClient implements ApiClient {
       this.#retryMs = 500;
       this.#setState('open');
       for (const message of this.#queue.splice(0)) socket.send(JSON.stringify(message));
+      if (this.#everOpen) for (const listener of this.#reconnectListeners) listener();
+      this.#everOpen = true;
     };
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data !== 'string') return;

@@ -75,3 +75,15 @@ export function edgeAllowed(source: NodeInfo, target: NodeInfo, input?: string):
   if (!ok) return `${source.label} is not upstream of ${target.label}.`;
   return null;
 }
+
+/** A node as people read it (L0H1, MLP 2, Embeddings, Logits); unknown ids stay as they are. */
+export function nodeLabel(id: string): string {
+  return parseNodeId(id)?.label ?? id;
+}
+
+/** An edge key "source->target[:input]" as people read it: "Embeddings → L0H1.v". */
+export function edgeLabel(key: string): string {
+  const [source, rest = ''] = key.split('->');
+  const [target, input] = rest.split(':');
+  return `${nodeLabel(source)} → ${nodeLabel(target)}${input ? `.${input}` : ''}`;
+}

@@ -19,7 +19,8 @@ export function escapeHtml(text: string): string {
 }
 
 export function formatValue(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
+  // Counts (prompts, edges, layers) read as counts: 200, not 200.00.
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 100 || v === 0 ? v.toFixed(2) : v.toPrecision(4);
 }
 

@@ -3,12 +3,14 @@
  * table, or coloured token examples), built from the result alone (plain TS, testable).
  */
 import type { EChartsOption } from 'echarts';
+import type { CircuitGraphView } from '../../../shared/api/circuitTypes';
 import { heatmapOption, lineOption, scatterOption } from './charts';
 import { matrixCsv, toCsv, type Cell } from './csv';
 import type { AttentionView, CopyScoresView, CorrelationView, DlaView, LogitLensView, NeuroscopeView, PatchView, ResultView } from './resultTypes';
 
 export type ResultPanel =
   | { type: 'chart'; id: string; title: string; option: EChartsOption; csv: string; tall?: boolean }
+  | { type: 'graph'; id: string; title: string; graph: CircuitGraphView; csv: string }
   | { type: 'table'; id: string; title: string; columns: string[]; rows: Cell[][]; csv: string }
   | { type: 'tokens'; id: string; title: string; examples: TokenExample[]; csv: string };
 

@@ -4,16 +4,32 @@
  * version, and the jobs the editor starts (discovery, evaluation).
  */
 import type { ApiClient } from '../../../shared/api/client';
-import { plainMessage } from '../../../shared/api/errors';
+import { ApiError, plainMessage } from '../../../shared/api/errors';
 import type { DiscoveryMethod } from '../../../shared/api/analysisKinds';
 import { DISCOVERY_LABELS } from '../../../shared/api/analysisKinds';
-import type { CircuitEvaluationOutcome } from '../../../shared/api/circuitTypes';
+import type { CircuitEvaluationOutcome, CircuitVersionMetaView } from '../../../shared/api/circuitTypes';
 import { CircuitDocument } from '../circuit/document';
 import { EMBED, LOGITS, type ModelShape } from '../circuit/modelGraph';
 import { projectElements, type ElementDef } from '../circuit/projection';
 import type { JobsState } from './jobs.svelte';
 
-export type SaveStatus = 'saved' | 'unsaved' | 'saving' | 'failed';
+export type SaveStatus = 'saved' | 'unsaved' | 'saving' | 'failed' | 'conflict';
+
+/** Where a discovery run from the editor writes its circuit: never over the version on screen. */
+export type DiscoveryTarget = 'new-circuit' | 'new-version';
+
+/** Another window saved this circuit after the version this edit started from. */
+export interface SaveConflict {
+  message: string;
+  headVersion: number | null;
+}
+
+export interface VersionDiff {
+  from: number;
+  to: number;
+  nodes: { onlyA: string[]; onlyB: string[] };
+  edges: { onlyA: string[]; onlyB: string[] };
+}
 
 const AUTOSAVE_DELAY_MS = 600;
 
@@ -22,16 +38,28 @@ export class CircuitEditor {
   /** Mirrors doc.revision so derived views recompute after each command. */
   revision = $state(0);
   name = $state('');
+  /** The head version this editor's edits build on (sent as baseVersion with every save). */
   version = $state(0);
+  /** The version whose graph is on screen (the head unless an older one was opened from the history). */
+  shownVersion = $state(0);
   selection = $state<string[]>([]);
   hovered = $state<string | null>(null);
   threshold = $state(0);
   saveStatus = $state<SaveStatus>('saved');
   error = $state<string | null>(null);
   evaluation = $state.raw<CircuitEvaluationOutcome | null>(null);
+  /** The version (and document revision) the evaluation on screen was computed on. */
+  evaluationOf = $state<{ version: number; revision: number } | null>(null);
   lastRun = $state<string | null>(null);
+  conflict = $state.raw<SaveConflict | null>(null);
+  versions = $state.raw<CircuitVersionMetaView[]>([]);
+  versionDiff = $state.raw<VersionDiff | null>(null);
+  /** Scores shown belong to the graph on screen only while it is the version they were computed on. */
+  evaluationStale = $derived(this.evaluation !== null && (this.evaluationOf?.version !== this.version || this.evaluationOf?.revision !== this.revision));
   /** Called after each successful save (the sidebar shows the head version). */
   onSaved: (() => void) | undefined;
+  /** Open another circuit (a discovery run's new circuit, or "save mine as a new circuit"). */
+  onOpenCircuit: ((id: number, name: string) => void) | undefined;
   readonly #client: ApiClient;
   readonly #jobs: JobsState;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -59,15 +87,58 @@ export class CircuitEditor {
     this.#jobs = jobs;
   }
 
-  async load(): Promise<void> {
+  /** Load the head version (or, to look at one, an older `version`: editing it saves on top of the head). */
+  async load(version?: number): Promise<void> {
     try {
-      const detail = await this.#client.call('circuit.get', { circuitId: this.circuitId });
+      clearTimeout(this.#saveTimer);
+      const detail = await this.#client.call('circuit.get', { circuitId: this.circuitId, ...(version !== undefined ? { version } : {}) });
       this.doc = new CircuitDocument(detail.graph, this.shape);
       this.name = detail.circuit.name;
-      this.version = detail.version;
+      this.version = detail.circuit.headVersion;
+      this.shownVersion = detail.version;
+      this.versions = detail.versions;
       this.#savedRevision = this.doc.revision;
       this.revision = this.doc.revision;
       this.saveStatus = 'saved';
+      this.conflict = null;
+      this.error = null;
+    } catch (error) {
+      this.error = plainMessage(error);
+    }
+  }
+
+  /** Restore an older version: saved as a new head version (the history keeps every version). */
+  async restore(version: number): Promise<void> {
+    try {
+      await this.flush();
+      const old = await this.#client.call('circuit.get', { circuitId: this.circuitId, version });
+      await this.#client.call('circuit.save', { circuitId: this.circuitId, graph: old.graph as unknown as Record<string, unknown>, message: `restored version ${version}`, baseVersion: this.version });
+      await this.load();
+      this.onSaved?.();
+    } catch (error) {
+      this.#failed(error);
+    }
+  }
+
+  /** Nodes and edges that differ between an older version and the version on screen. */
+  async diff(version: number): Promise<void> {
+    try {
+      const d = await this.#client.call('circuit.diff', { a: this.circuitId, b: this.circuitId, aVersion: version, bVersion: this.shownVersion });
+      this.versionDiff = { from: version, to: this.shownVersion, nodes: d.nodes, edges: d.edges };
+    } catch (error) {
+      this.error = plainMessage(error);
+    }
+  }
+
+  /** After a conflict: keep this edit as a new circuit (the other window's version stays the head here). */
+  async saveAsNewCircuit(): Promise<void> {
+    const doc = this.doc;
+    if (!doc) return;
+    try {
+      const created = await this.#client.call('circuit.create', { name: `${this.name} (my edit)`, graph: doc.toJSON() as unknown as Record<string, unknown> });
+      this.onSaved?.();
+      await this.load();
+      this.onOpenCircuit?.(created.id, created.name);
     } catch (error) {
       this.error = plainMessage(error);
     }
@@ -136,21 +207,31 @@ export class CircuitEditor {
     await this.#saving;
   }
 
-  async discover(method: DiscoveryMethod, datasetId: number, options: { threshold?: number; topN?: number }, datasetName: string): Promise<void> {
+  /**
+   * Find a circuit on a dataset. It never overwrites the version on screen: the run writes a new
+   * circuit named after it (opened here when it ends), or a new version of this circuit when asked.
+   */
+  async discover(method: DiscoveryMethod, datasetId: number, options: { threshold?: number; topN?: number }, datasetName: string, target: DiscoveryTarget = 'new-circuit'): Promise<void> {
     try {
-      const outcome = await this.#jobs.run('circuit.discover', { datasetId, method, ...options }, `${DISCOVERY_LABELS[method]} on ${datasetName}`);
-      this.edit(`${DISCOVERY_LABELS[method]} (run ${outcome.run.id})`, (doc) => doc.replace(outcome.graph));
-      this.lastRun = `${DISCOVERY_LABELS[method]} run ${outcome.run.id}: ${outcome.graph.edges.length} edges, ${outcome.graph.nodes.length} nodes`;
       await this.flush();
+      const saveTo = target === 'new-version' ? { saveTo: target, circuitId: this.circuitId, baseVersion: this.version } : { saveTo: target };
+      const outcome = await this.#jobs.run('circuit.discover', { datasetId, method, ...options, ...saveTo }, `${DISCOVERY_LABELS[method]} on ${datasetName}`);
+      const saved = outcome.saved;
+      this.lastRun = `${DISCOVERY_LABELS[method]} run ${outcome.run.id}: ${outcome.graph.edges.length} edges, ${outcome.graph.nodes.length} nodes${saved ? ` → ${saved.circuit.name} v${saved.version}` : ''}`;
+      this.onSaved?.();
+      if (saved && saved.circuit.id === this.circuitId) await this.load();
+      else if (saved) this.onOpenCircuit?.(saved.circuit.id, saved.circuit.name);
     } catch (error) {
-      this.error = plainMessage(error);
+      this.#failed(error);
     }
   }
 
   async evaluate(datasetId: number, datasetName: string): Promise<void> {
     try {
       await this.flush();
-      this.evaluation = await this.#jobs.run('circuit.evaluate', { circuitId: this.circuitId, datasetId }, `Evaluate ${this.name} on ${datasetName}`);
+      const of = { version: this.version, revision: this.revision };
+      this.evaluation = await this.#jobs.run('circuit.evaluate', { circuitId: this.circuitId, datasetId, version: of.version }, `Evaluate ${this.name} on ${datasetName}`);
+      this.evaluationOf = of;
     } catch (error) {
       this.error = plainMessage(error);
     }
@@ -159,23 +240,41 @@ export class CircuitEditor {
   #changed(message: string): void {
     this.revision = this.doc?.revision ?? this.revision + 1;
     this.#pendingMessage = message;
+    if (this.saveStatus === 'conflict') return; // nothing saves until the user picks a way out
     this.saveStatus = 'unsaved';
     clearTimeout(this.#saveTimer);
     this.#saveTimer = setTimeout(() => void this.flush(), AUTOSAVE_DELAY_MS);
   }
 
+  #failed(error: unknown): void {
+    if (error instanceof ApiError && error.code === 'conflict') {
+      this.saveStatus = 'conflict';
+      const head = /version (\d+)/.exec(error.message);
+      this.conflict = { message: error.message, headVersion: head ? Number(head[1]) : null };
+      this.onSaved?.(); // the sidebar shows the other window's head version
+    } else this.error = plainMessage(error);
+  }
+
   async #save(): Promise<void> {
     const doc = this.doc;
-    if (!doc || doc.revision === this.#savedRevision) return;
+    if (!doc || doc.revision === this.#savedRevision || this.saveStatus === 'conflict') return;
     const revision = doc.revision;
     this.saveStatus = 'saving';
     try {
-      const { version } = await this.#client.call('circuit.save', { circuitId: this.circuitId, graph: doc.toJSON() as unknown as Record<string, unknown>, message: this.#pendingMessage });
+      // The version this edit started from: a save from an older one is refused, never overwrites.
+      const base = this.version;
+      const { version } = await this.#client.call('circuit.save', { circuitId: this.circuitId, graph: doc.toJSON() as unknown as Record<string, unknown>, message: this.#pendingMessage, baseVersion: base });
       this.version = version;
+      this.shownVersion = version;
+      this.versions = [...this.versions, { version, parentVersion: base, message: this.#pendingMessage, createdAt: new Date().toISOString() }];
       this.#savedRevision = revision;
       this.saveStatus = doc.revision === revision ? 'saved' : 'unsaved';
       this.onSaved?.();
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'conflict') {
+        this.#failed(error);
+        return;
+      }
       this.saveStatus = 'failed';
       this.error = `Could not save: ${plainMessage(error)}`;
     }

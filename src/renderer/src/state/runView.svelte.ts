@@ -1,9 +1,15 @@
-/** One saved run as a view: its record, its result as panels, and the head shown for attention. */
+/**
+ * One saved run as a view: its record, what it was computed on (and whether that changed since),
+ * its parameters as name = value lines, its results as panels (every run kind has a view, see
+ * lib/runViews), and the head shown for attention. An interrupted or cancelled run resumes here.
+ */
 import type { ApiClient } from '../../../shared/api/client';
-import { plainMessage } from '../../../shared/api/errors';
+import { isCancelled, plainMessage } from '../../../shared/api/errors';
 import type { RunDetail } from '../../../shared/api/projectTypes';
-import { resultPanels, type ResultPanel } from '../lib/resultPanels';
-import { asResultView, type ResultView } from '../lib/resultTypes';
+import type { ResultPanel } from '../lib/resultPanels';
+import { asResultView } from '../lib/resultTypes';
+import { paramLines, runPanels } from '../lib/runViews';
+import type { JobsState } from './jobs.svelte';
 
 export class RunView {
   detail = $state.raw<RunDetail | null>(null);
@@ -11,17 +17,24 @@ export class RunView {
   layer = $state(0);
   head = $state(0);
   readonly #client: ApiClient;
+  readonly #jobs: JobsState;
 
-  result = $derived<ResultView | null>(asResultView(this.detail?.results[0]?.summary));
-  panels = $derived<ResultPanel[]>(this.result ? resultPanels(this.result, { layer: this.layer, head: this.head }) : []);
+  /** Null when the run's kind has no view (a unit test keeps that from happening). */
+  panels = $derived<ResultPanel[] | null>(this.detail ? runPanels(this.detail.run.kind, this.detail.results, { layer: this.layer, head: this.head }) : []);
+  params = $derived<string[]>(this.detail ? paramLines(this.detail.run.options) : []);
   /** Layers and heads of an attention result (for its head picker). */
-  heads = $derived(this.result?.kind === 'attention' ? { layers: this.result.shape[0], heads: this.result.shape[1] } : null);
+  heads = $derived.by(() => {
+    const r = asResultView(this.detail?.results[0]?.summary);
+    return r?.kind === 'attention' ? { layers: r.shape[0], heads: r.shape[1] } : null;
+  });
 
   constructor(
     client: ApiClient,
+    jobs: JobsState,
     readonly runId: number,
   ) {
     this.#client = client;
+    this.#jobs = jobs;
   }
 
   async load(): Promise<void> {
@@ -31,5 +44,25 @@ export class RunView {
     } catch (error) {
       this.error = plainMessage(error);
     }
+  }
+
+  /** Run it again as a new run with the same parameters; resolves with the new run's id. */
+  async rerun(label: string): Promise<number | null> {
+    try {
+      return (await this.#jobs.run('run.rerun', { runId: this.runId }, label)).run.id;
+    } catch (error) {
+      if (!isCancelled(error)) this.error = plainMessage(error);
+      return null;
+    }
+  }
+
+  /** Continue an interrupted or cancelled run (from its checkpoint when it has one). */
+  async resume(label: string): Promise<void> {
+    try {
+      await this.#jobs.run('run.resume', { runId: this.runId }, label);
+    } catch (error) {
+      if (!isCancelled(error)) this.error = plainMessage(error);
+    }
+    await this.load();
   }
 }

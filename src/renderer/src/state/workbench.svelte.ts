@@ -17,6 +17,19 @@ import { RunView } from './runView.svelte';
 import { StatusState } from './status.svelte';
 import { TabsState } from './tabs.svelte';
 
+/**
+ * Build a view kept across tab switches outside the template effect that first asks for it: its
+ * $derived fields then belong to a root that lives as long as the window, not to the tab's effect
+ * (reading them after that effect is gone would give stale values: Svelte's derived_inert).
+ */
+function outliving<T>(make: () => T): T {
+  let made: T | undefined;
+  $effect.root(() => {
+    made = make();
+  });
+  return made as T;
+}
+
 export class Workbench {
   readonly client: ApiClient;
   readonly status: StatusState;
@@ -64,6 +77,12 @@ export class Workbench {
   start(): void {
     this.status.start();
     void this.refreshProject();
+    void this.jobs.attach();
+    // Jobs run in the back end: a page reconnecting re-attaches to them and refreshes what changed.
+    (this.client as { onReconnect?: (listener: () => void) => void }).onReconnect?.(() => {
+      void this.jobs.attach();
+      void this.refreshProject();
+    });
     void this.client.call('model.info', {}).then(
       (info) => (this.model = info),
       () => undefined,
@@ -84,13 +103,13 @@ export class Workbench {
 
   datasetBrowser(id: number): DatasetBrowser {
     let view = this.#datasets.get(id);
-    if (!view) this.#datasets.set(id, (view = new DatasetBrowser(this.client, id)));
+    if (!view) this.#datasets.set(id, (view = outliving(() => new DatasetBrowser(this.client, id))));
     return view;
   }
 
   runView(id: number): RunView {
     let view = this.#runs.get(id);
-    if (!view) this.#runs.set(id, (view = new RunView(this.client, id)));
+    if (!view) this.#runs.set(id, (view = outliving(() => new RunView(this.client, this.jobs, id))));
     return view;
   }
 
@@ -98,8 +117,10 @@ export class Workbench {
     if (!this.shape) return null;
     let editor = this.#editors.get(id);
     if (!editor) {
-      editor = new CircuitEditor(this.client, this.jobs, id, this.shape);
+      const shape = this.shape;
+      editor = outliving(() => new CircuitEditor(this.client, this.jobs, id, shape));
       editor.onSaved = () => void this.projectState.refresh();
+      editor.onOpenCircuit = (circuitId, name) => void this.refreshProject().then(() => this.openCircuit(circuitId, name));
       this.#editors.set(id, editor);
     }
     return editor;
@@ -169,6 +190,8 @@ export class Workbench {
 
   #onEvent(event: AppEvent): void {
     if (event.kind === 'project.changed') void this.refreshProject();
+    // A run started elsewhere (another tab or window): its dataset or circuit may be new here too.
+    else if (event.kind === 'job' && event.job.status === 'queued') void this.refreshProject();
     else if (event.kind === 'notice') this.notice = event.message;
   }
 }
