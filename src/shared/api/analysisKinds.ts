@@ -40,4 +40,6 @@ export const JOB_KIND_LABELS: Record<string, string> = {
   'edit-rome': 'ROME edit',
   'edit-head': 'Head edit',
   'rome-covariance': 'Key second moment',
+  'study.run': 'Study',
+  'study.section': 'Study section',
 };

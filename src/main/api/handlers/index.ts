@@ -9,6 +9,7 @@ import { editCompare, editExport, editHead, editRome, modelSelect } from './edit
 import { modelInfo, modelPredict } from './model';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
 import { analysisRun, runGet, runList, runRemove } from './runs';
+import { studyRun } from './study';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -44,6 +45,7 @@ export const handlers: HandlerTable = {
   'edit.head': editHead,
   'edit.compare': editCompare,
   'edit.export': editExport,
+  'study.run': studyRun,
   echo,
   sleep,
 };

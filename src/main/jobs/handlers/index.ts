@@ -7,6 +7,7 @@ import { ANALYSIS_KINDS } from '../../../shared/api/analysisKinds';
 import { JobRegistry } from '../registry';
 import { CIRCUIT_JOB_KINDS, registerCircuitJobs } from './circuits';
 import { EDITING_JOB_KINDS } from './editing';
+import { STUDY_JOB_KIND } from '../../study/plan';
 
 /** Job kinds of the circuit tools: the circuits service's own, plus evaluation and path patching. */
 export const CIRCUIT_TOOL_KINDS = { ...CIRCUIT_JOB_KINDS, evaluate: 'circuit-eval', pathPatching: 'path-patching' } as const;
@@ -39,5 +40,6 @@ export function workbenchJobRegistry(): JobRegistry {
   registry.register(CIRCUIT_TOOL_KINDS.pathPatching, handlerModule('circuitTools'), 'pathPatchingJob');
   registry.register(EDITING_JOB_KINDS.rome, handlerModule('editing'), 'romeJob');
   registry.register(EDITING_JOB_KINDS.head, handlerModule('editing'), 'headEditJob');
+  registry.register(STUDY_JOB_KIND, handlerModule('study'), 'studyJob');
   return registry;
 }
