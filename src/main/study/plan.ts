@@ -32,6 +32,8 @@ export interface StudyParams {
   copyK: number;
   acdcTau: number;
   acdcMaxBatch: number;
+  /** ACDC starts from the top-N edges of EAP-IG instead of the full graph (0 = the full graph; faster, same method on fewer edges). */
+  acdcStartTopN: number;
   eapIgSteps: number;
   completenessSamples: number;
   completenessGreedySteps: number;
@@ -59,6 +61,7 @@ export const DEFAULT_PARAMS: StudyParams = {
   copyK: 5,
   acdcTau: 0.05,
   acdcMaxBatch: 32,
+  acdcStartTopN: 0,
   eapIgSteps: 5,
   completenessSamples: 10,
   completenessGreedySteps: 3,
@@ -99,7 +102,7 @@ export function labelModels(dirs: readonly string[]): StudyModelSpec[] {
 }
 
 const INT_RANGES: Partial<Record<keyof StudyParams, [number, number]>> = {
-  n: [1, 4096], seed: [0, 2 ** 31], topHeads: [1, 64], topNeurons: [1, 256], copyK: [1, 1000], acdcMaxBatch: [1, 4096], eapIgSteps: [1, 1000],
+  n: [1, 4096], seed: [0, 2 ** 31], topHeads: [1, 64], topNeurons: [1, 256], copyK: [1, 1000], acdcMaxBatch: [1, 4096], acdcStartTopN: [0, 10_000_000], eapIgSteps: [1, 1000],
   completenessSamples: [0, 1000], completenessGreedySteps: [0, 100], completenessSeed: [0, 2 ** 31], romeSteps: [1, 10_000], romeContexts: [0, 64],
   editParaphrases: [0, 256], editNeighbours: [0, 256], editSeed: [0, 2 ** 31], predictionPrompts: [1, 256],
 };

@@ -23,7 +23,7 @@ export const circuitSection: SectionRunner = async (ctx) => {
   const { model } = ctx.session;
   const p = ctx.params;
   const settings = { metric: 'logit-diff' as const, ablation: 'corrupted' as const };
-  const acdc = await acdcCircuit(model, ctx.batch, { ...settings, tau: p.acdcTau, maxBatch: p.acdcMaxBatch, signal: ctx.signal, name: `ACDC tau=${p.acdcTau}` });
+  const acdc = await acdcCircuit(model, ctx.batch, { ...settings, tau: p.acdcTau, maxBatch: p.acdcMaxBatch, startFrom: p.acdcStartTopN > 0 ? { topN: p.acdcStartTopN, steps: p.eapIgSteps } : undefined, signal: ctx.signal, name: `ACDC tau=${p.acdcTau}` });
   const topN = Math.max(1, acdc.edges);
   const eap = await attributionCircuit(model, ctx.batch, { ...settings, steps: p.eapIgSteps, topN, signal: ctx.signal, name: `EAP-IG top ${topN}` });
   const eapMask = eap.selection!.mask;
@@ -71,7 +71,7 @@ export const circuitSection: SectionRunner = async (ctx) => {
   return section(
     ctx,
     'circuit',
-    `ACDC with tau ${p.acdcTau} kept ${acdc.edges} of ${acdc.totalEdges} edges (${acdc.forwardRuns} batched runs); EAP-IG with ${p.eapIgSteps} steps, top ${topN} edges. Ablation: the corrupted run; metric: logit difference. Completeness: ${p.completenessSamples} random sets (seed ${p.completenessSeed}), one set per layer, ${p.completenessGreedySteps} greedy steps.`,
+    `ACDC with tau ${p.acdcTau}${p.acdcStartTopN > 0 ? `, started from the top ${p.acdcStartTopN} EAP-IG edges,` : ''} kept ${acdc.edges} of ${acdc.totalEdges} edges (${acdc.forwardRuns} batched runs); EAP-IG with ${p.eapIgSteps} steps, top ${topN} edges. Ablation: the corrupted run; metric: logit difference. Completeness: ${p.completenessSamples} random sets (seed ${p.completenessSeed}), one set per layer, ${p.completenessGreedySteps} greedy steps.`,
     [
       { id: idOf(ctx, 'circuit-faithfulness'), title: `Faithfulness and completeness (${ctx.label})`, kind: 'bar', x: scored.map((s) => s.method), xName: 'method', yName: 'score', series: [{ name: 'faithfulness F(C)/F(M)', values: scored.map((s) => s.faithfulness.ratio) }, { name: 'completeness (worst)', values: scored.map((s) => s.completeness.worst) }] },
       { id: idOf(ctx, 'circuit-minimality'), title: `Minimality: relative drop per node (${ctx.label})`, kind: 'bar', x: nodes.map(nodeLabel), xName: 'node', yName: 'relative drop', series: scored.map((s) => ({ name: s.method, values: nodes.map((n) => minOf(s, n)) })) },
