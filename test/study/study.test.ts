@@ -238,7 +238,8 @@ describe('study --task comparison on two models', () => {
       expect(sizes.length).toBe(doc.sections.reduce((a, s) => a + s.figures.length, 0));
       expect(Math.min(...sizes)).toBeGreaterThan(10_000);
       const shot = path.join(SHOTS, '13-study-report.png');
-      await page.locator('#patching').scrollIntoViewIfNeeded();
+      // Plot 2 at the top of the window: both models' head patching and lens-by-head heatmaps.
+      await page.$eval('#patching', (el) => el.scrollIntoView({ block: 'start' }));
       await page.screenshot({ path: shot });
       if (process.env.CWB_README_SHOTS === '1') copyFileSync(shot, path.join(ROOT, 'docs/screenshots/13-study-report.png'));
     } finally {
