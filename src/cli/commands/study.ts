@@ -98,6 +98,7 @@ export const studyCommand: Command = {
     let outDir: string;
     let recorded: unknown;
     if (typeof values.rerun === 'string') {
+      if (values.task !== undefined || values.models !== undefined || positionals.length > 0) throw new CliError('--rerun takes the task and models from study.json: drop --task and --models');
       const file = path.resolve(values.rerun);
       const read = await readStudy(file);
       plan = read.plan;

@@ -6,7 +6,7 @@
  */
 import { directLogitAttribution } from '../../analysis/dla';
 import { activationPatching, type PatchResult } from '../../analysis/patching';
-import { positionLabels } from '../../analysis/promptBatch';
+import { positionLabels, type PromptBatch } from '../../analysis/promptBatch';
 import { headLabel, idOf, section, type SectionRunner, type TopHead } from '../context';
 
 /** [rows, cols] row-major values as rows of a heatmap. */
@@ -30,8 +30,10 @@ export const patchingSection: SectionRunner = async (ctx) => {
   const heads: PatchResult = await activationPatching(model, ctx.batch, { target: 'heads', direction: 'denoise', metric: 'logit-diff', signal: ctx.signal });
   const dla = await directLogitAttribution(model, ctx.batch, { signal: ctx.signal, side: 'clean' });
   const labels = (ids: number[]): string[] => positionLabels(ctx.session.tokenizer, ids);
-  // MLP outputs are patched per layer and position: [L, T].
-  const mlp = config.attnOnly ? undefined : await activationPatching(model, ctx.batch, { target: 'mlp', direction: 'denoise', metric: 'logit-diff', signal: ctx.signal, positionLabels: labels });
+  // MLP outputs are patched per layer and position: [L, T], on the prompts of the most common token length (positions must align).
+  const largest = ctx.batch.groups.reduce((a, g) => (g.rows.length > a.rows.length ? g : a));
+  const oneLength: PromptBatch = { groups: [largest], size: largest.rows.length };
+  const mlp = config.attnOnly ? undefined : await activationPatching(model, oneLength, { target: 'mlp', direction: 'denoise', metric: 'logit-diff', signal: ctx.signal, positionLabels: labels });
   const T = mlp ? mlp.shape[1] : 0;
   const headNames = Array.from({ length: H }, (_, h) => `H${h}`);
   const layerNames = Array.from({ length: L }, (_, l) => `L${l}`);
@@ -55,5 +57,5 @@ export const patchingSection: SectionRunner = async (ctx) => {
     { id: idOf(ctx, 'plot2-top-heads'), title: `Top ${ctx.found.topHeads.length} heads by |patching effect| (${ctx.label})`, columns: ['rank', 'head', 'patching effect'], rows: ctx.found.topHeads.map((t, i) => [i + 1, t.label, t.effect]) },
   ];
   if (mlp) tables.push({ id: idOf(ctx, 'plot2-mlps'), title: `MLP patching by position (${ctx.label})`, columns: ['MLP', 'position', 'patching effect', 'patched logit difference'], rows: mlp.values.map((v, i) => [`MLP${Math.floor(i / T)}`, mlp.labels.position?.[i % T] ?? String(i % T), v, mlp.raw[i]]) });
-  return section(ctx, 'patching', `Denoising activation patching with the logit-difference metric on ${heads.prompts} prompts (baseline clean ${heads.baseline.clean.toFixed(3)}, corrupted ${heads.baseline.corrupted.toFixed(3)}); lens by head = each head's direct logit attribution on the clean prompts.`, figures, tables);
+  return section(ctx, 'patching', `Denoising activation patching with the logit-difference metric on ${heads.prompts} prompts (baseline clean ${heads.baseline.clean.toFixed(3)}, corrupted ${heads.baseline.corrupted.toFixed(3)}); lens by head = each head's direct logit attribution on the clean prompts; MLP patching by position on the ${mlp?.prompts ?? 0} prompts of ${T} tokens.`, figures, tables);
 };
