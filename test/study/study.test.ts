@@ -24,6 +24,10 @@ import { labelModels, makePlan, STUDY_JOB_KIND } from '../../src/main/study/plan
 import { sectionRunsOf } from '../../src/main/study/project';
 import { runStudy, type StudyDocument } from '../../src/main/study/run';
 import { MODEL_SECTIONS } from '../../src/main/study/sections';
+import { patchingSection } from '../../src/main/study/sections/patching';
+import { DEFAULT_PARAMS } from '../../src/main/study/plan';
+import { encodeTaskItems } from '../../src/main/analysis/promptBatch';
+import type { ModelContext } from '../../src/main/study/context';
 import { SECTION_KINDS, type StudyFigure, type StudySection } from '../../src/main/study/types';
 import { launchChromium } from '../helpers/browser';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
@@ -72,11 +76,7 @@ let doc: StudyDocument;
 beforeAll(async () => {
   dir = await makeTmpDir('cwb-study-');
   smallModel = await writeTaskModel(path.join(dir, 'small-model'), 5);
-  out = path.join(dir, 'study');
-  const r = await cli(['study', '--task', 'comparison', '--models', DEFAULT_MODEL, smallModel, '--out', out, ...SMALL_ARGS, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  doc = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8')) as StudyDocument;
-}, 300_000);
+});
 afterAll(removeTmpDirs);
 
 /** How many data points a figure draws. */
@@ -107,6 +107,13 @@ const sectionOf = (kind: string, model: string | null): StudySection => {
 };
 
 describe('study --task comparison on two models', () => {
+  beforeAll(async () => {
+    out = path.join(dir, 'study');
+    const r = await cli(['study', '--task', 'comparison', '--models', DEFAULT_MODEL, smallModel, '--out', out, ...SMALL_ARGS, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    doc = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8')) as StudyDocument;
+  }, 300_000);
+
   it('has every outline section for every model, each with non-empty figures (SVG) and tables (CSV), in a self-contained report', () => {
     const labels = labelModels([DEFAULT_MODEL, smallModel]).map((m) => m.label);
     expect(doc.plan.models.map((m) => m.label)).toEqual(labels);
@@ -246,10 +253,8 @@ describe('study --task comparison on two models', () => {
       await browser.close();
     }
   });
-});
 
-describe('runStudy', () => {
-  it('leaves no tensors behind, and gives in this thread the numbers the job gave in its worker', async () => {
+  it('runStudy leaves no tensors behind, and gives in this thread the numbers the job gave in its worker', async () => {
     // The small model: the same code paths as the bundled one at a fraction of the time.
     const [small] = labelModels([DEFAULT_MODEL, smallModel]).slice(1);
     const plan = makePlan({ task: 'comparison', models: [small], params: SMALL }, 'test');
@@ -261,6 +266,27 @@ describe('runStudy', () => {
     expect(diff.numbers).toBeGreaterThan(100);
     expect(diff.mismatches).toEqual([]);
     expect(diff.maxAbsDiff).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('the patching section', () => {
+  it('runs on a task whose prompts differ in token length (IOI), and takes the top heads and MLP from its own tables', async () => {
+    const session = await openModel(smallModel);
+    try {
+      const items = generate('ioi', { n: 6, seed: 1, split: 'heldout' });
+      const batch = encodeTaskItems(items, session.tokenizer, session.config);
+      expect(batch.groups.length).toBeGreaterThan(1);
+      const ctx: ModelContext = { label: 'small', session, task: 'ioi', items, batch, params: { ...DEFAULT_PARAMS, topHeads: 2 }, found: { topHeads: [], topMlp: null } };
+      const s = await patchingSection(ctx);
+      const heads = s.tables.find((t) => t.id.startsWith('plot2-heads'))!;
+      const byEffect = [...heads.rows].sort((a, b) => Math.abs(b[1] as number) - Math.abs(a[1] as number));
+      expect(ctx.found.topHeads.map((h) => h.label)).toEqual(byEffect.slice(0, 2).map((r) => r[0]));
+      const mlps = s.tables.find((t) => t.id.startsWith('plot2-mlps'))!;
+      const best = mlps.rows.reduce((a, r) => (Math.abs(r[2] as number) > Math.abs(a[2] as number) ? r : a));
+      expect(`MLP${ctx.found.topMlp}`).toBe(best[0]);
+    } finally {
+      session.model.dispose();
+    }
   });
 });
 
