@@ -5,13 +5,12 @@
  * `study --rerun DIR/study.json [--out DIR2]` runs the recorded plan again and checks every
  * number against the recorded ones.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { workbenchJobRegistry } from '../../main/jobs/handlers';
 import { JobRunner } from '../../main/jobs';
 import { ProjectStore } from '../../main/store';
 import { compareNumbers } from '../../main/study/compare';
-import { DEFAULT_PARAMS, labelModels, makePlan, STUDY_JOB_KIND, type StudyPlan } from '../../main/study/plan';
+import { checkModelDirs, DEFAULT_PARAMS, labelModels, makePlan, STUDY_JOB_KIND, type StudyPlan } from '../../main/study/plan';
 import { recordSectionRuns, studyDocumentOf } from '../../main/study/project';
 import { readStudy } from '../../main/study/write';
 import { CliError, requireString, type Command, type OptionValues } from '../command';
@@ -41,10 +40,6 @@ function paramsFrom(values: OptionValues): Record<string, unknown> {
     out[key] = key === 'split' ? raw : key === 'templates' ? raw.split(',').filter(Boolean) : num(raw, `param ${key}`);
   }
   return out;
-}
-
-function checkModelDirs(plan: StudyPlan): void {
-  for (const m of plan.models) if (!existsSync(path.join(m.dir, 'config.json'))) throw new CliError(`${m.dir}: not a model folder (no config.json)`);
 }
 
 /** Run the plan as a study job in the project; returns the study run and its section runs. */

@@ -3,6 +3,7 @@
  * first thing study.json records; `study --rerun` reads it back (checked here field by field) and
  * runs it again. Defaults live in DEFAULT_PARAMS, once.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TASK_NAMES, type Split, type TaskName } from '../datasets/types';
 
@@ -142,4 +143,9 @@ export function makePlan(input: { task: unknown; models: unknown; params?: Recor
     }
   }
   return { format: STUDY_FORMAT, task: input.task as TaskName, models, params };
+}
+
+/** Refuse a plan whose model folders are not model folders (before any job starts), naming the first. */
+export function checkModelDirs(plan: StudyPlan): void {
+  for (const m of plan.models) if (!existsSync(path.join(m.dir, 'config.json'))) throw new StudyPlanError(`${m.dir}: not a model folder (no config.json)`);
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import { labelModels, makePlan, STUDY_JOB_KIND, StudyPlanError } from '../../study/plan';
+import { checkModelDirs, labelModels, makePlan, STUDY_JOB_KIND, StudyPlanError } from '../../study/plan';
 import { recordSectionRuns } from '../../study/project';
 import { runJobToEnd } from '../jobs';
 import { runEntry } from '../project/views';
@@ -18,6 +18,7 @@ export const studyRun: Handler<'study.run'> = async (params, { services, signal,
   let plan;
   try {
     plan = makePlan({ task: params.task, models: labelModels(dirs), params: { n: params.n, seed: params.seed } }, 'study');
+    checkModelDirs(plan);
   } catch (err) {
     if (err instanceof StudyPlanError) throw new ApiError('invalid_request', err.message);
     throw err;
