@@ -60,7 +60,13 @@ function versions(): Record<string, string> {
       return 'unknown';
     }
   };
-  return { node: process.versions.node, '@tensorflow/tfjs': of('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': of('@tensorflow/tfjs-backend-wasm'), echarts: of('echarts') };
+  let app = 'unknown';
+  try {
+    app = (require('../../../package.json') as { version: string }).version;
+  } catch {
+    // a bundle places this module elsewhere; the version is then unknown here
+  }
+  return { 'circuit-workbench': app, node: process.versions.node, '@tensorflow/tfjs': of('@tensorflow/tfjs'), '@tensorflow/tfjs-backend-wasm': of('@tensorflow/tfjs-backend-wasm'), echarts: of('echarts') };
 }
 
 export async function runStudy(plan: StudyPlan, opts: StudyRunOptions = {}): Promise<StudyDocument> {
