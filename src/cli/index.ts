@@ -14,8 +14,9 @@ import { datasetGenerateCommand } from './commands/dataset';
 import { CIRCUIT_COMMANDS } from './commands/circuit';
 import { EDIT_COMMANDS } from './commands/edit';
 import { compareCommand } from './commands/compare';
+import { studyCommand } from './commands/study';
 
-export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS, ...CIRCUIT_COMMANDS, ...EDIT_COMMANDS, compareCommand];
+export const COMMANDS: Command[] = [infoCommand, predictCommand, runCommand, analyzeCommand, evaluateCommand, datasetGenerateCommand, ...PROJECT_COMMANDS, ...CIRCUIT_COMMANDS, ...EDIT_COMMANDS, compareCommand, studyCommand];
 
 function findCommand(args: string[]): { command: Command; rest: string[] } | undefined {
   // Longest match first, so 'dataset generate' wins over a hypothetical 'dataset'.

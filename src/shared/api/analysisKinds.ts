@@ -42,4 +42,6 @@ export const JOB_KIND_LABELS: Record<string, string> = {
   'edit-compare': 'Model comparison',
   'project-export': 'Project export',
   'rome-covariance': 'Key second moment',
+  'study.run': 'Study',
+  'study.section': 'Study section',
 };

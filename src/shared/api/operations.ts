@@ -15,6 +15,7 @@ import {
 } from './analysisKinds';
 import type { CircuitDetail, CircuitDiffView, CircuitDiscoveryOutcome, CircuitEvaluationOutcome } from './circuitTypes';
 import type { HeadEditOutcome, ModelComparison, RomeOutcome } from './editTypes';
+import type { StudyOutcome } from './studyTypes';
 import type { CircuitEntry, DatasetEntry, ModelEntry, DatasetImportResult, DatasetItemsPage, ProjectOverview, RunDetail, RunEntry, RunOutcome, TaskInfo } from './projectTypes';
 import { array, boolean, integer, jsonObject, number, object, oneOf, optional, string, type AnySchema, type Infer, type ObjectSchema } from './schema';
 import type {
@@ -353,6 +354,19 @@ export const operations = {
     summary: 'Write a project model (edits applied) as a Hugging Face safetensors folder the loader reads.',
     params: object({ modelId: id, path }),
     result: returns<{ path: string }>(),
+  },
+  'study.run': {
+    kind: 'job',
+    summary: 'Run the research outline on a task (logit lens, patching, attention, head scores, congruence, circuits, tracking, an edit) for the loaded model or the given model folders; writes report.html, figures, tables and study.json (a job).',
+    params: object({
+      task: oneOf(TASKS),
+      outDir: path,
+      /** Model folders; default: the loaded model. */
+      modelDirs: optional(array(path, { min: 1, max: 8 })),
+      n: optional(integer({ min: 1, max: 4096 })),
+      seed: optional(integer({ min: 0, max: 2 ** 31 - 1 })),
+    }),
+    result: returns<StudyOutcome>(),
   },
   echo: {
     kind: 'call',

@@ -10,6 +10,7 @@ import { modelInfo, modelPredict } from './model';
 import { modelAdd } from './modelAdd';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
 import { analysisRun, runCancel, runGet, runList, runRemove, runRerun, runResume } from './runs';
+import { studyRun } from './study';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -49,6 +50,7 @@ export const handlers: HandlerTable = {
   'edit.head': editHead,
   'edit.compare': editCompare,
   'edit.export': editExport,
+  'study.run': studyRun,
   echo,
   sleep,
 };

@@ -10,6 +10,7 @@ import { COMPARE_JOB_KIND } from './compare';
 import { EDITING_JOB_KINDS } from './editing';
 import type { HandlerModuleName } from './modules';
 import { EXPORT_JOB_KIND } from './exportBundle';
+import { STUDY_JOB_KIND } from '../../study/plan';
 
 /** Job kinds of the circuit tools: the circuits service's own, plus evaluation and path patching. */
 export const CIRCUIT_TOOL_KINDS = { ...CIRCUIT_JOB_KINDS, evaluate: 'circuit-eval', pathPatching: 'path-patching' } as const;
@@ -47,5 +48,6 @@ export function workbenchJobRegistry(): JobRegistry {
   registry.register(EDITING_JOB_KINDS.head, handlerModule('editing'), 'headEditJob');
   registry.register(COMPARE_JOB_KIND, handlerModule('compare'), 'compareJob');
   registry.register(EXPORT_JOB_KIND, handlerModule('exportBundle'), 'exportBundleJob');
+  registry.register(STUDY_JOB_KIND, handlerModule('study'), 'studyJob');
   return registry;
 }

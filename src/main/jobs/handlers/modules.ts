@@ -6,7 +6,7 @@
  */
 
 /** Handler modules, each `src/main/jobs/handlers/<name>.ts` -> `out/main/<name>.js`. */
-export const HANDLER_MODULES = ['analysis', 'circuits', 'circuitTools', 'editing', 'compare', 'exportBundle'] as const;
+export const HANDLER_MODULES = ['analysis', 'circuits', 'circuitTools', 'editing', 'compare', 'exportBundle', 'study'] as const;
 export type HandlerModuleName = (typeof HANDLER_MODULES)[number];
 
 /** The worker thread's entry, `src/main/jobs/worker-entry.ts` -> `out/main/worker-entry.js`. */
