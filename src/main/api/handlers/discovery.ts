@@ -3,7 +3,7 @@
  * runner. The discovered graph comes back for the editor; the run keeps the full report.
  */
 import { ApiError } from '../../../shared/api/errors';
-import type { CircuitGraphView } from '../../../shared/api/circuitTypes';
+import type { CircuitGraphView, EvaluationReferenceView } from '../../../shared/api/circuitTypes';
 import { CIRCUIT_TOOL_KINDS } from '../../jobs/handlers';
 import { runJobToEnd } from '../jobs';
 import { runEntry } from '../project/views';
@@ -56,6 +56,7 @@ export const circuitDiscover: Handler<'circuit.discover'> = async (params, { ser
 
 interface EvaluationSummary {
   scores?: { faithfulness: number | null; completeness: number | null; minimality: number | null };
+  reference?: EvaluationReferenceView;
 }
 
 export const circuitEvaluate: Handler<'circuit.evaluate'> = async ({ circuitId, datasetId, version }, { services, signal, progress }) => {
@@ -78,6 +79,7 @@ export const circuitEvaluate: Handler<'circuit.evaluate'> = async ({ circuitId, 
     faithfulness: summary.scores?.faithfulness ?? null,
     completeness: summary.scores?.completeness ?? null,
     minimality: summary.scores?.minimality ?? null,
+    reference: summary.reference ?? null,
     summary,
   };
 };

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import type { CausalTraceView, ModelCircuitDiff, RomeMetricsView } from '../../../shared/api/editTypes';
+import type { CausalTraceView, HeadEditPredictionsView, ModelCircuitDiff, RomeMetricsView } from '../../../shared/api/editTypes';
 import { asEvalModel, circuitDiff, compareEvaluations, predictionTable, type NamedModel, type RomeMetrics } from '../../editing/compare';
 import type { CausalTrace } from '../../editing/causalTrace';
 import type { ModelEdit } from '../../editing/delta';
@@ -128,6 +128,7 @@ export const editHead: Handler<'edit.head'> = async (params, ctx) => {
     edit: editEntry(saved.edit),
     model: modelEntry(saved.model, project.loadedModelHash),
     projection: (summary.projection ?? null) as { before: number; after: number } | null,
+    predictions: (summary.predictions ?? null) as HeadEditPredictionsView | null,
   };
 };
 

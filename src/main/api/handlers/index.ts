@@ -9,6 +9,7 @@ import { editCompare, editExport, editHead, editRome, modelSelect } from './edit
 import { modelInfo, modelPredict } from './model';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
 import { analysisRun, runGet, runList, runRemove } from './runs';
+import { analysisAttention } from './promptAnalysis';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -26,6 +27,7 @@ export const handlers: HandlerTable = {
   'dataset.items': datasetItems,
   'dataset.remove': datasetRemove,
   'analysis.run': analysisRun,
+  'analysis.attention': analysisAttention,
   'run.list': runList,
   'run.get': runGet,
   'run.remove': runRemove,

@@ -1,0 +1,61 @@
+/**
+ * Logit lens top tokens: for one prompt, the k most probable next tokens that the accumulated
+ * residual at each stage (embed, each layer's mid and post) and each position would give, read
+ * through ln_final (its scale recomputed per stage, as TransformerLens's accumulated_resid with
+ * apply_ln=True) and the unembedding. The last stage is the model's own prediction.
+ */
+import type { HookedGPT2 } from '../engine/model';
+import { tf } from '../engine/tf';
+import { applyFinalLn } from './answerDirection';
+import { residualStages } from './logitLens';
+import { AnalysisError } from './progress';
+
+export interface LensTopTokensResult {
+  kind: 'logit-lens-top-k';
+  k: number;
+  /** Stage labels (as the logit lens: 'embed', 'L0 mid', 'L0 post', ...). */
+  stages: string[];
+  /** The prompt's tokens (positions). */
+  tokens: string[];
+  /** [S][T][k], most probable first: token text, id and probability. */
+  top: { token: string; id: number; prob: number }[][][];
+}
+
+export async function lensTopTokens(model: HookedGPT2, ids: readonly number[], k: number, tokenStrings: (ids: number[]) => string[]): Promise<LensTopTokensResult> {
+  const V = model.config.vocabSize;
+  if (!Number.isInteger(k) || k < 1 || k > V) throw new AnalysisError(`k must be an integer in 1..${V}, got ${k}`);
+  if (ids.length === 0) throw new AnalysisError('the prompt is empty');
+  const stages = residualStages(model);
+  const { cache } = model.runWithCache([[...ids]], stages.map((s) => s.name), { logits: 'none' });
+  let values: Float32Array;
+  let indices: Int32Array;
+  try {
+    const [v, i] = tf.tidy(() => {
+      const resid = tf.concat(stages.map((s) => cache.get(s.name)), 0); // [S, T, D]
+      const normed = applyFinalLn(model, resid); // [S, T, D]
+      const [S, T, D] = normed.shape;
+      let logits = tf.matMul(normed.reshape([S * T, D]), model.weights.unembed, false, true); // [S*T, V]
+      if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias); // [S*T, V]
+      const top = tf.topk(tf.softmax(logits), k); // [S*T, k]
+      return [top.values, top.indices];
+    });
+    values = (await v.data()) as Float32Array;
+    indices = (await i.data()) as Int32Array;
+    tf.dispose([v, i]);
+  } finally {
+    cache.dispose();
+  }
+  const T = ids.length;
+  const S = stages.length;
+  const vocab = tokenStrings(Array.from(new Set(indices)));
+  const text = new Map(Array.from(new Set(indices)).map((id, j) => [id, vocab[j] ?? String(id)]));
+  const top = Array.from({ length: S }, (_, s) =>
+    Array.from({ length: T }, (_, t) =>
+      Array.from({ length: k }, (_, r) => {
+        const at = (s * T + t) * k + r;
+        return { token: text.get(indices[at])!, id: indices[at], prob: values[at] };
+      }),
+    ),
+  );
+  return { kind: 'logit-lens-top-k', k, stages: stages.map((s) => s.label), tokens: tokenStrings([...ids]), top };
+}
