@@ -8,6 +8,7 @@
  * fails on any metric without an entry here.
  */
 import type { AnalysisKind, DiscoveryMethod } from '../api/analysisKinds';
+import type { EvaluationReferenceView } from '../api/circuitTypes';
 
 export interface MetricDefinition {
   /** Short name as a person reads it. */
@@ -159,6 +160,29 @@ export const METRIC_DEFINITIONS = {
     relativeTo: '0 = no effect, 1 = the whole gap',
     ablation: 'the sender\'s corrupted output on that path only; everything else frozen at the clean run',
   },
+  'f-circuit': {
+    label: 'F(C)',
+    definition: 'The task metric of the circuit alone: every edge outside it ablated.',
+    formula: 'F with only the circuit\'s edges carrying clean values',
+    unit: 'the run\'s metric (logits for logit difference, nats for KL)',
+    relativeTo: 'F(M) and F(∅)',
+    ablation: EDGE_ABLATION,
+  },
+  'f-full': {
+    label: 'F(M)',
+    definition: 'The task metric of the full model, nothing ablated.',
+    formula: 'F on the clean prompts',
+    unit: 'the run\'s metric (logits for logit difference, nats for KL)',
+    relativeTo: 'the reference faithfulness divides by',
+  },
+  'f-empty': {
+    label: 'F(∅)',
+    definition: 'The task metric with every edge ablated (the empty circuit).',
+    formula: 'F with every edge carrying its ablated value',
+    unit: 'the run\'s metric (logits for logit difference, nats for KL)',
+    relativeTo: 'the floor of normalised faithfulness',
+    ablation: EDGE_ABLATION,
+  },
   faithfulness: {
     label: 'Faithfulness',
     definition: 'How much of the full model\'s task metric the circuit alone reproduces, with everything outside it ablated.',
@@ -283,6 +307,25 @@ export const ANALYSIS_METRICS: Record<AnalysisKind, readonly MetricId[]> = {
   correlation: ['correlation-pearson'],
   'copy-scores': ['copy-score.copying', 'copy-score.negative', 'copy-score.antonym'],
   neuroscope: ['neuron-activation'],
+};
+
+/** The metric behind each field of an evaluation's reference view (null: not a metric, e.g. n or the dataset). */
+export const EVALUATION_FIELD_METRICS: Record<keyof EvaluationReferenceView, MetricId | null> = {
+  metric: null,
+  ablation: null,
+  n: null,
+  dataset: null,
+  fCircuit: 'f-circuit',
+  fFull: 'f-full',
+  fEmpty: 'f-empty',
+  faithfulness: 'faithfulness',
+  faithfulnessNormalised: 'faithfulness-normalised',
+  completeness: 'completeness',
+  knockOutSets: null,
+  minimality: 'minimality',
+  minimalityNode: null,
+  edges: null,
+  nodes: null,
 };
 
 /** The edge score of a discovery method (what colour, width and the threshold slider show). */
