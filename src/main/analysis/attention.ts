@@ -9,7 +9,7 @@ import type { Tokenizer } from '../tokenizer/types';
 import { tf } from '../engine/tf';
 import { AnalysisError, Progress, type AnalysisOptions } from './progress';
 import type { PromptBatch } from './promptBatch';
-import { slotPositions, type NamedPositions } from './positionGroups';
+import type { NamedPositions } from './positionGroups';
 import type { PromptSide } from './logitLens';
 
 export interface AttentionPatternResult {
@@ -53,15 +53,13 @@ export function wordPositions(tokenizer: Tokenizer, ids: readonly number[], word
 }
 
 /**
- * Named positions of a prompt: from its template's slots when the item follows a known template
- * (slotPositions: IOI IO, S1, S2; comparison A, B, ADJ1, ADJ2; latest N1, O1, ...; and the other
- * slots); otherwise from the item's meta by token matching: IOI IO, S1 (first S), S2 (last S);
- * comparison A, B (first mentions), X (premise adjective), Y (conclusion adjective); latest N1,
- * N2, ... (subjects). END (last token) always. Names absent from the prompt are left out.
+ * Positions named from an item's meta by token matching:
+ * END (last token) always; IOI: IO, S1 (first S), S2 (last S); comparison: A, B (first
+ * mentions), X (premise adjective), Y (conclusion adjective); latest: N1, N2, ... (subjects).
+ * Names absent from the prompt are left out. The same names as the templates' slots
+ * (positionGroups.slotPositions, which also names the other slots: PLACE, OBJECT, ...).
  */
 export function namedPositions(item: TaskItem, ids: readonly number[], tokenizer: Tokenizer): NamedPositions {
-  const fromSlots = slotPositions(item, ids, tokenizer);
-  if (fromSlots) return fromSlots;
   const out: NamedPositions = { END: ids.length - 1 };
   const meta = item.meta ?? {};
   const first = (name: string, word: string | undefined): void => {

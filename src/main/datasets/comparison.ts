@@ -45,7 +45,6 @@ const TEMPLATES: readonly ComparisonTemplate[] = (Object.keys(PATTERNS) as Form[
     pattern: PATTERNS[form],
     form,
     relation,
-    positionNames: { X: 'ADJ1', Y: 'ADJ2' },
     ...(form === 'subject' ? {} : { optIn: true }),
   })),
 );

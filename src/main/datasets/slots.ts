@@ -1,8 +1,8 @@
 /**
  * Named positions of a generated item, from its template: every slot of the pattern ({A},
  * {PLACE}, ...) with the word it holds in the clean prompt and its word index, under the
- * template's position name (IOI: IO, S1, S2; comparison: A, B, ADJ1, ADJ2, S, CONN; latest: N1,
- * O1, VERBED, ...). Token positions follow from the tokenizer (src/main/analysis/positionGroups).
+ * template's position name (IOI: IO, S1, S2; comparison: A, B, X (premise adjective), Y (conclusion
+ * adjective), S, CONN; latest: N1, O1, VERBED, ...). Token positions follow from the tokenizer (src/main/analysis/positionGroups).
  */
 import { GENERATORS } from './generate';
 import type { TemplateSpec } from './sampling';

@@ -9,6 +9,7 @@ import {
   copyScores,
   headCorrelation,
   logitLens,
+  namedPositions,
   neuroscope,
   positionLabels,
   type CorrelationY,
@@ -92,9 +93,13 @@ export async function logitLensJob(params: LogitLensJobParams, ctx: JobContext):
   });
 }
 
-/** The dataset split by template (and length), positions named by the templates. */
+/** The dataset split by template (and length), positions named by the templates (by the items' meta for unknown templates). */
 const groupsOf = (s: ModelSession, items: DatasetJobParams['items']) =>
-  positionGroups(encodeItems(s, items), (item, ids) => slotPositions(item, ids, s.tokenizer), (ids) => positionLabels(s.tokenizer, ids));
+  positionGroups(
+    encodeItems(s, items),
+    (item, ids) => slotPositions(item, ids, s.tokenizer) ?? namedPositions(item, ids, s.tokenizer),
+    (ids) => positionLabels(s.tokenizer, ids),
+  );
 
 export async function dlaJob(params: DlaJobParams, ctx: JobContext): Promise<JobOutput> {
   return withModel(params, ctx, 'dla', (s) =>
