@@ -8,6 +8,7 @@ import { tf } from '../../src/main/engine/tf';
 import type { HookedGPT2 } from '../../src/main/engine/model';
 import { lensTopTokens } from '../../src/main/analysis/lensTopTokens';
 import { residualStages } from '../../src/main/analysis/logitLens';
+import { attentionPatterns } from '../../src/main/analysis/attention';
 import { randomModel, startBackend, tinyConfig } from '../helpers/engine';
 
 const config = tinyConfig({ n_embd: 16, n_head: 2, n_layer: 2, vocab_size: 29, n_positions: 16 });
@@ -84,6 +85,25 @@ describe('logit lens top tokens', () => {
     const { model } = randomModel(config, 7);
     await expect(lensTopTokens(model, ids, 0, names)).rejects.toThrow('k must be an integer in 1..29, got 0');
     await expect(lensTopTokens(model, ids, 30, names)).rejects.toThrow('k must be an integer in 1..29, got 30');
+    model.dispose();
+  });
+});
+
+describe('attention patterns of chosen layers', () => {
+  it('one layer is that layer of the whole-model grid, read from the pattern hook; no tensors are left behind', async () => {
+    const { model } = randomModel(config, 8, 0.5);
+    const start = tf.memory().numTensors;
+    const one = await attentionPatterns(model, ids, names(ids), [1]);
+    const all = await attentionPatterns(model, ids, names(ids));
+    expect(tf.memory().numTensors).toBe(start);
+    expect(one.layers).toEqual([1]);
+    expect(all.layers).toEqual([0, 1]);
+    const { cache } = model.runWithCache([ids], 'blocks.1.attn.hook_pattern', { logits: 'none' });
+    const direct = Array.from(await cache.get('blocks.1.attn.hook_pattern').data()); // [1, H, T, T]
+    cache.dispose();
+    expect(one.values).toEqual(direct);
+    expect(all.values.slice(direct.length)).toEqual(direct);
+    await expect(attentionPatterns(model, ids, names(ids), [2])).rejects.toThrow('layer 2 is outside 0..1');
     model.dispose();
   });
 });

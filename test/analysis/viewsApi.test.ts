@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultServices, type DefaultServices } from '../../src/main/api/defaultServices';
 import { ApiRouter } from '../../src/main/api/router';
 import { generate, templateIds } from '../../src/main/datasets';
+import { splitWords } from '../../src/main/datasets/text';
 import type { PatchPanelsResult, DlaPanelsResult } from '../../src/main/analysis/positionPanels';
 import type { LensTopTokensResult } from '../../src/main/analysis/lensTopTokens';
 import type { AttentionPatternResult } from '../../src/main/analysis/attention';
@@ -40,6 +41,17 @@ afterAll(async () => {
 });
 
 describe('position-aware analyses on a generated mixed-template dataset', () => {
+  it('dataset items carry their template\'s named positions (slot words and their word index)', async () => {
+    const page = await router.invoke('dataset.items', { datasetId: mixedId, limit: 4 });
+    const expected = generate('ioi', { n: 10, seed: 21 }).slice(0, 4);
+    page.items.forEach((item, i) => {
+      const byName = Object.fromEntries(item.slots!.map((s) => [s.name, s]));
+      expect([byName.IO.word, byName.S1.word, byName.S2.word]).toEqual([expected[i].meta!.io, expected[i].meta!.s, expected[i].meta!.s]);
+      expect(byName.S2.wordIndex).toBeGreaterThan(byName.S1.wordIndex);
+      for (const s of item.slots!) expect(splitWords(item.clean)[s.wordIndex]).toBe(s.word);
+    });
+  });
+
   it('residual patching by position returns one panel per template with named positions, every row in one panel', async () => {
     expect(mixedTemplates.length).toBeGreaterThan(1);
     const { result } = await router.invoke('analysis.run', { datasetId: mixedId, kind: 'patching', target: 'resid' });
