@@ -34,10 +34,13 @@ export async function lensTopTokens(model: HookedGPT2, ids: readonly number[], k
       const resid = tf.concat(stages.map((s) => cache.get(s.name)), 0); // [S, T, D]
       const normed = applyFinalLn(model, resid); // [S, T, D]
       const [S, T, D] = normed.shape;
-      let logits = tf.matMul(normed.reshape([S * T, D]), model.weights.unembed, false, true); // [S*T, V]
+      // U^T materialised once: on wasm a [D, V] right operand multiplies several times faster than transposeB over [V, D].
+      const unembedT = model.weights.unembed.transpose(); // [D, V]
+      let logits = tf.matMul(normed.reshape([S * T, D]), unembedT); // [S*T, V]
       if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias); // [S*T, V]
-      const top = tf.topk(tf.softmax(logits), k); // [S*T, k]
-      return [top.values, top.indices];
+      const top = tf.topk(logits, k); // [S*T, k]
+      const probs = top.values.sub(tf.logSumExp(logits, 1, true)).exp(); // [S*T, k]: softmax of the top logits only
+      return [probs, top.indices];
     });
     values = (await v.data()) as Float32Array;
     indices = (await i.data()) as Int32Array;
