@@ -7,6 +7,7 @@ import { initBackend } from '../src/main/engine/backend';
 import { benchForward, GPT2_SMALL_SHAPE, SMALL_SHAPE } from './forward';
 import { benchPatchingDefault, benchPatchingGpt2Small } from './patching';
 import { benchAcdcDefault, benchAttributionGpt2Small } from './circuits';
+import { benchViewsGpt2Small } from './views';
 
 type Bench = () => Promise<unknown>;
 
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   patchingHeadsGpt2Small: benchPatchingGpt2Small,
   acdcDefault: benchAcdcDefault,
   attributionGpt2Small: benchAttributionGpt2Small,
+  viewsGpt2Small: () => benchViewsGpt2Small(),
 };
 
 async function main(): Promise<void> {
