@@ -61,8 +61,6 @@ export interface AcdcReport {
   faithfulness: Faithfulness;
   circuit: CircuitDocument;
   mask: Uint8Array;
-  /** Per edge, the metric change when ACDC tried removing it (trial - current); NaN where not tried. */
-  scores: Float32Array;
   state: AcdcState;
 }
 
@@ -101,7 +99,6 @@ export async function acdcCircuit(model: HookedGPT2, batch: PromptBatch, opts: A
       faithfulness: faith,
       circuit: exportCircuit(runner.graph, result.mask, { name: opts.name ?? `ACDC tau=${opts.tau}`, method, scores: keptScores(result.mask, result.scores) }),
       mask: result.mask,
-      scores: result.scores,
       state: s,
     };
   } finally {
@@ -109,7 +106,7 @@ export async function acdcCircuit(model: HookedGPT2, batch: PromptBatch, opts: A
   }
 }
 
-/** ACDC's scores for the circuit's edges, or none when a kept edge has no score (a run resumed from an old checkpoint). */
+/** ACDC's scores for the circuit's edges (the metric change when each was tried), or none when a kept edge has no score (a run resumed from an old checkpoint). */
 function keptScores(mask: Uint8Array, scores: Float32Array): Float32Array | undefined {
   for (let e = 0; e < mask.length; e++) if (mask[e] && !Number.isFinite(scores[e])) return undefined;
   return scores.map((x, e) => (mask[e] ? x : 0));

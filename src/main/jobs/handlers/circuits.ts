@@ -63,10 +63,9 @@ export const acdcJob: JobHandler<AcdcJobParams> = async (params, ctx: JobContext
         ctx.progress(s.next / s.edgeCount, `edges tried ${s.tried}, kept ${s.kept}; ${s.removed + s.skipped} of ${s.edgeCount} removed`);
       },
     });
-    // The circuit's edges carry their ACDC scores (summary.circuit); the full per-edge table is not kept.
-    const { mask, state, scores: _scores, ...summary } = report;
+    const { mask, state, ...summary } = report;
     return {
-      summary: { ...summary, resumedFrom: ctx.resumeState ? (ctx.resumeState as unknown as AcdcState).next : null, finalState: { ...state, present: undefined, scores: undefined } } as unknown as Json,
+      summary: { ...summary, resumedFrom: ctx.resumeState ? (ctx.resumeState as unknown as AcdcState).next : null, finalState: { ...state, present: undefined, scores: undefined } } as unknown as Json, // the circuit's edges carry their ACDC scores
       tensors: { mask: Int32Array.from(mask) }, // [edges] 1 = in the circuit (canonical edge order)
     };
   } finally {
