@@ -81,6 +81,19 @@ describe('logit lens top tokens', () => {
     model.dispose();
   });
 
+  it('reports progress and stops when cancelled, leaving no tensors behind', async () => {
+    const { model } = randomModel(config, 9);
+    const reports: [number, number][] = [];
+    await lensTopTokens(model, ids, 2, names, { onProgress: (d, t) => reports.push([d, t]) });
+    expect(reports.at(-1)).toEqual([reports.at(-1)![1], reports.at(-1)![1]]);
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    const start = tf.memory().numTensors;
+    const controller = new AbortController();
+    await expect(lensTopTokens(model, ids, 2, names, { signal: controller.signal, onProgress: () => controller.abort() })).rejects.toThrow('the analysis was cancelled');
+    expect(tf.memory().numTensors).toBe(start);
+    model.dispose();
+  });
+
   it('refuses a k outside the vocabulary', async () => {
     const { model } = randomModel(config, 7);
     await expect(lensTopTokens(model, ids, 0, names)).rejects.toThrow('k must be an integer in 1..29, got 0');

@@ -8,7 +8,7 @@ import type { HookedGPT2 } from '../engine/model';
 import { tf } from '../engine/tf';
 import { applyFinalLn } from './answerDirection';
 import { residualStages } from './logitLens';
-import { AnalysisError } from './progress';
+import { AnalysisError, Progress, type AnalysisOptions } from './progress';
 
 export interface LensTopTokensResult {
   kind: 'logit-lens-top-k';
@@ -21,31 +21,49 @@ export interface LensTopTokensResult {
   top: { token: string; id: number; prob: number }[][][];
 }
 
-export async function lensTopTokens(model: HookedGPT2, ids: readonly number[], k: number, tokenStrings: (ids: number[]) => string[]): Promise<LensTopTokensResult> {
+/** Rows (stage x position) unembedded per step: large enough to amortise reading U, small enough to report progress. */
+const ROWS_PER_STEP = 128;
+
+export async function lensTopTokens(
+  model: HookedGPT2,
+  ids: readonly number[],
+  k: number,
+  tokenStrings: (ids: number[]) => string[],
+  opts: AnalysisOptions = {},
+): Promise<LensTopTokensResult> {
   const V = model.config.vocabSize;
   if (!Number.isInteger(k) || k < 1 || k > V) throw new AnalysisError(`k must be an integer in 1..${V}, got ${k}`);
   if (ids.length === 0) throw new AnalysisError('the prompt is empty');
   const stages = residualStages(model);
+  const perStep = Math.max(1, Math.floor(ROWS_PER_STEP / ids.length)); // stages per step
+  const progress = new Progress(1 + Math.ceil(stages.length / perStep), opts);
+  progress.check();
   const { cache } = model.runWithCache([[...ids]], stages.map((s) => s.name), { logits: 'none' });
-  let values: Float32Array;
-  let indices: Int32Array;
+  const values: number[] = [];
+  const indices: number[] = [];
+  // U^T materialised once: on wasm a [D, V] right operand multiplies several times faster than transposeB over [V, D].
+  const unembedT = tf.tidy(() => model.weights.unembed.transpose()); // [D, V]
   try {
-    const [v, i] = tf.tidy(() => {
-      const resid = tf.concat(stages.map((s) => cache.get(s.name)), 0); // [S, T, D]
-      const normed = applyFinalLn(model, resid); // [S, T, D]
-      const [S, T, D] = normed.shape;
-      // U^T materialised once: on wasm a [D, V] right operand multiplies several times faster than transposeB over [V, D].
-      const unembedT = model.weights.unembed.transpose(); // [D, V]
-      let logits = tf.matMul(normed.reshape([S * T, D]), unembedT); // [S*T, V]
-      if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias); // [S*T, V]
-      const top = tf.topk(logits, k); // [S*T, k]
-      const probs = top.values.sub(tf.logSumExp(logits, 1, true)).exp(); // [S*T, k]: softmax of the top logits only
-      return [probs, top.indices];
-    });
-    values = (await v.data()) as Float32Array;
-    indices = (await i.data()) as Int32Array;
-    tf.dispose([v, i]);
+    await progress.step();
+    for (let s0 = 0; s0 < stages.length; s0 += perStep) {
+      progress.check();
+      const [v, i] = tf.tidy(() => {
+        const resid = tf.concat(stages.slice(s0, s0 + perStep).map((s) => cache.get(s.name)), 0); // [s, T, D]
+        const normed = applyFinalLn(model, resid); // [s, T, D]
+        const [S, T, D] = normed.shape;
+        let logits = tf.matMul(normed.reshape([S * T, D]), unembedT); // [s*T, V]
+        if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias); // [s*T, V]
+        const top = tf.topk(logits, k); // [s*T, k]
+        const probs = top.values.sub(tf.logSumExp(logits, 1, true)).exp(); // [s*T, k]: softmax of the top logits only
+        return [probs, top.indices];
+      });
+      values.push(...(await v.data()));
+      indices.push(...(await i.data()));
+      tf.dispose([v, i]);
+      await progress.step();
+    }
   } finally {
+    unembedT.dispose();
     cache.dispose();
   }
   const T = ids.length;

@@ -86,9 +86,9 @@ export async function logitLensJob(params: LogitLensJobParams, ctx: JobContext):
   const index = params.item ?? 0;
   const item = itemAt(params.items, index);
   return withModel(params, ctx, 'logit-lens', async (s) => {
-    const lens = await logitLens(s.model, encodeItems(s, params.items), { side: params.side, signal: ctx.signal, onProgress: unitProgress(ctx, 'Logit lens') });
+    const lens = await logitLens(s.model, encodeItems(s, params.items), { side: params.side, signal: ctx.signal, onProgress: (d, t) => unitProgress(ctx, 'Logit lens')(d, 2 * t) });
     const ids = encodePrompt(s.tokenizer, s.config, item[params.side ?? 'clean']);
-    const top = await lensTopTokens(s.model, ids, params.k ?? 5, (t) => s.tokenizer.tokenStrings(t));
+    const top = await lensTopTokens(s.model, ids, params.k ?? 5, (t) => s.tokenizer.tokenStrings(t), { signal: ctx.signal, onProgress: (d, t) => unitProgress(ctx, 'Logit lens top tokens')(t + d, 2 * t) });
     return { ...lens, topTokens: { ...top, item: index, prompt: item[params.side ?? 'clean'] } };
   });
 }
