@@ -160,7 +160,10 @@ export const operations = {
       neuron: optional(integer({ min: 0, max: 1_000_000 })),
       y: optional(oneOf(CORRELATION_Y)),
       k: optional(integer({ min: 1, max: 1000 })),
-      /** Analyse only the items of this template (default: all; position-resolved results come per template). */
+      /**
+       * Analyse only the items of this template (default: all; position-resolved results then come
+       * one panel per template). `item` counts within the chosen template's items.
+       */
       template: optional(string({ min: 1, max: 200 })),
     }),
     result: returns<RunOutcome>(),
