@@ -10,6 +10,7 @@ import { benchAcdcDefault, benchAttributionGpt2Small } from './circuits';
 import { benchAcdcSpeed, benchEvaluationSpeed } from './edgeSpeed';
 import { benchLongPromptGpt2Small } from './longPrompt';
 import { benchMainThreadStall } from './mainThreadStall';
+import { benchViewsGpt2Small } from './views';
 
 type Bench = () => Promise<unknown>;
 
@@ -24,6 +25,7 @@ const BENCHES: Record<string, Bench> = {
   longPromptGpt2Small: benchLongPromptGpt2Small,
   attributionGpt2Small: benchAttributionGpt2Small,
   mainThreadStall: benchMainThreadStall,
+  viewsGpt2Small: () => benchViewsGpt2Small(),
 };
 
 async function main(): Promise<void> {

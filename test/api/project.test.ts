@@ -177,13 +177,12 @@ describe('analyses as jobs', () => {
   });
 
   it('reports a failing job in plain words (no stack, no error class)', async () => {
-    const mixed = (await router.invoke('dataset.generate', { name: 'latest-mixed', task: 'latest', n: 12, seed: 2 })).id;
-    const error = await failure(router.invoke('analysis.run', { datasetId: mixed, kind: 'patching', target: 'resid' }));
+    // The worker refuses k above the vocabulary (257 words); the schema allows up to 1000.
+    const error = await failure(router.invoke('analysis.run', { datasetId, kind: 'copy-scores', k: 300 }));
     expect(error.code).toBe('failed');
-    expect(error.message).toMatch(/^patching resid by position needs prompts of one token length; this dataset has/);
-    expect(error.message).not.toContain('\n');
+    expect(error.message).toBe('k must be an integer in 1..257, got 300');
     const run = (await router.invoke('run.list', {})).runs[0];
-    expect(run).toMatchObject({ kind: 'patching', status: 'failed', error: error.message });
+    expect(run).toMatchObject({ kind: 'copy-scores', status: 'failed', error: error.message });
   });
 
   it('cancels a running job when the caller cancels; the run is recorded as cancelled', async () => {

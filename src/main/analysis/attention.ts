@@ -9,34 +9,39 @@ import type { Tokenizer } from '../tokenizer/types';
 import { tf } from '../engine/tf';
 import { AnalysisError, Progress, type AnalysisOptions } from './progress';
 import type { PromptBatch } from './promptBatch';
+import type { NamedPositions } from './positionGroups';
 import type { PromptSide } from './logitLens';
 
 export interface AttentionPatternResult {
   kind: 'attention';
   tokens: string[];
-  /** [L, H, Tq, Tk] row-major: values[((l * H + h) * T + q) * T + k]. */
+  /** The layers shown, in order (every layer unless asked for fewer). */
+  layers: number[];
+  /** [layers, H, Tq, Tk] row-major: values[((i * H + h) * T + q) * T + k] for layers[i]. */
   shape: [number, number, number, number];
   values: number[];
 }
 
-/** Every head's pattern on one prompt. */
-export async function attentionPatterns(model: HookedGPT2, ids: number[], tokens: string[]): Promise<AttentionPatternResult> {
+/** Every head's pattern on one prompt, for all layers or the ones given. */
+export async function attentionPatterns(model: HookedGPT2, ids: number[], tokens: string[], layers?: readonly number[]): Promise<AttentionPatternResult> {
   const c = model.config;
-  const names = Array.from({ length: c.nLayer }, (_, l) => blockHook(l, 'attn.hook_pattern'));
+  const chosen = layers ? [...layers] : Array.from({ length: c.nLayer }, (_, l) => l);
+  for (const l of chosen) if (!Number.isInteger(l) || l < 0 || l >= c.nLayer) throw new AnalysisError(`layer ${l} is outside 0..${c.nLayer - 1}`);
+  if (chosen.length === 0) throw new AnalysisError('no layers to show attention for');
+  const names = chosen.map((l) => blockHook(l, 'attn.hook_pattern'));
   const { cache } = model.runWithCache([ids], names, { logits: 'none' });
   try {
-    const stacked = tf.tidy(() => tf.concat(names.map((n) => cache.get(n)), 0)); // [L, H, T, T]
+    const stacked = tf.tidy(() => tf.concat(names.map((n) => cache.get(n)), 0)); // [layers, H, T, T]
     const values = Array.from(await stacked.data());
     stacked.dispose();
     const T = ids.length;
-    return { kind: 'attention', tokens, shape: [c.nLayer, c.nHead, T, T], values };
+    return { kind: 'attention', tokens, layers: chosen, shape: [chosen.length, c.nHead, T, T], values };
   } finally {
     cache.dispose();
   }
 }
 
-/** Named positions of one prompt, e.g. { END: 14, IO: 2, S1: 4, S2: 10 }. */
-export type NamedPositions = Record<string, number>;
+export type { NamedPositions } from './positionGroups';
 
 /** Every position of a word (spelled as an answer, " Mary") in a token row. */
 export function wordPositions(tokenizer: Tokenizer, ids: readonly number[], word: string): number[] {
@@ -51,7 +56,8 @@ export function wordPositions(tokenizer: Tokenizer, ids: readonly number[], word
  * Positions named from an item's meta by token matching:
  * END (last token) always; IOI: IO, S1 (first S), S2 (last S); comparison: A, B (first
  * mentions), X (premise adjective), Y (conclusion adjective); latest: N1, N2, ... (subjects).
- * Names absent from the prompt are left out.
+ * Names absent from the prompt are left out. The same names as the templates' slots
+ * (positionGroups.slotPositions, which also names the other slots: PLACE, OBJECT, ...).
  */
 export function namedPositions(item: TaskItem, ids: readonly number[], tokenizer: Tokenizer): NamedPositions {
   const out: NamedPositions = { END: ids.length - 1 };

@@ -52,6 +52,12 @@ export interface AcdcState {
   skipped: number;
   steps: number;
   done: boolean;
+  /**
+   * Per edge (canonical order), the metric change measured when the edge was tried: the trial's
+   * metric minus the current graph's (float32, base64; NaN = not tried). Absent in checkpoints
+   * written before edge scores were kept.
+   */
+  scores?: string;
 }
 
 export interface AcdcOrder {
@@ -115,7 +121,21 @@ export function acdcInitialState(runner: EdgeRunner, opts: AcdcOptions, startMet
     skipped: 0,
     steps: 0,
     done: false,
+    scores: encodeScores(new Float32Array(g.edgeCount).fill(Number.NaN)),
   };
+}
+
+/** Edge scores as base64 float32 (the checkpoint's spelling). */
+export function encodeScores(scores: Float32Array): string {
+  return Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength).toString('base64');
+}
+
+/** The edge scores of a state: NaN for edges not tried (all NaN for a checkpoint without scores). */
+export function decodeScores(state: Pick<AcdcState, 'scores' | 'edgeCount'>): Float32Array {
+  if (state.scores === undefined) return new Float32Array(state.edgeCount).fill(Number.NaN);
+  const bytes = Buffer.from(state.scores, 'base64');
+  if (bytes.length !== 4 * state.edgeCount) throw new Error(`the ACDC edge scores hold ${bytes.length} bytes; ${state.edgeCount} edges need ${4 * state.edgeCount}`);
+  return new Float32Array(Uint8Array.from(bytes).buffer);
 }
 
 /** Check that a checkpoint belongs to this graph, metric and ablation. */
@@ -128,6 +148,7 @@ export function checkAcdcState(state: unknown, runner: EdgeRunner): AcdcState {
   if (s.ablation !== runner.ablation) throw new Error(`${where}: made with ${s.ablation} ablation, resumed with ${runner.ablation}`);
   if (!Number.isInteger(s.next) || (s.next as number) < 0 || (s.next as number) > runner.graph.edgeCount) throw new Error(`${where}: "next" ${s.next} is out of range`);
   decodeMask(s.present as string, runner.graph.edgeCount);
+  decodeScores(s as AcdcState);
   return s as AcdcState;
 }
 
@@ -203,8 +224,10 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: { max
     if (!opts.prefixes) prefixes.dispose();
   }
   let resumeAt = candidates[candidates.length - 1] + 1;
+  const scores = decodeScores(state);
   for (let i = 0; i < candidates.length; i++) {
     next.tried++;
+    scores[order.edges[candidates[i]]] = values[i] - next.current;
     if (accepts(state.metric, values[i], next.current, state.tau)) {
       mask[order.edges[candidates[i]]] = 0;
       next.current = values[i];
@@ -215,6 +238,7 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: { max
       break;
     }
   }
+  next.scores = encodeScores(scores);
   return finish(next, mask, resumeAt, order.edges.length);
 }
 
@@ -234,6 +258,8 @@ export interface AcdcResult {
   /** Edges ACDC kept. */
   mask: Uint8Array;
   edges: number;
+  /** Per edge, the metric change when ACDC tried removing it (trial - current); NaN where not tried. */
+  scores: Float32Array;
   /** Steps (batched forwards or skips) made by this call (after a resume: since the resume). */
   stepsThisRun: number;
 }
@@ -256,5 +282,5 @@ export async function runAcdc(runner: EdgeRunner, opts: AcdcRunOptions): Promise
     prefixes.dispose();
   }
   const mask = decodeMask(state.present, total);
-  return { state, mask, edges: countEdges(mask), stepsThisRun: steps };
+  return { state, mask, edges: countEdges(mask), scores: decodeScores(state), stepsThisRun: steps };
 }

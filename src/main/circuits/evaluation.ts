@@ -10,8 +10,11 @@
  *   against another circuit taken as reference.
  * Knocking out a node removes every edge out of it. All masks of a phase run batched.
  */
+import type { EvaluationReferenceView } from '../../shared/api/circuitTypes';
 import { mulberry32 } from '../engine/params';
+import type { MetricKind } from '../analysis/metrics';
 import type { AnalysisOptions } from '../analysis/progress';
+import type { AblationKind } from './ablation';
 import { countEdges, type ModelGraph } from './graph';
 import type { EdgeRunner } from './intervene';
 import { innerNodes, knockOutNodes, selectEdges } from './select';
@@ -221,4 +224,40 @@ export function rocAuc(scores: Float32Array | Float64Array, labels: Uint8Array):
   const neg = labels.length - pos;
   if (pos === 0 || neg === 0) return Number.NaN;
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+/** What an evaluation was measured on: the reference values and the setting, for the panel and reports. */
+export interface EvaluationContext {
+  metric: MetricKind;
+  ablation: AblationKind;
+  /** Prompts (items) the metric is averaged over. */
+  n: number;
+  dataset?: { id?: number; name?: string };
+}
+
+/**
+ * The evaluation's headline numbers with everything needed to read them: F(C), F(M), F(∅),
+ * faithfulness as F(C)/F(M) and normalised, completeness in metric units, minimality as a
+ * fraction of |F(C)|, n, dataset, metric and ablation. The computation is faithfulness(),
+ * completeness() and minimality() above; this only assembles their results.
+ */
+export function evaluationScores(faith: Faithfulness, complete: Completeness, minimal: MinimalityEntry[], context: EvaluationContext): EvaluationReferenceView {
+  const smallest = minimal.length > 0 ? minimal.reduce((a, b) => (b.relative < a.relative ? b : a)) : undefined;
+  return {
+    metric: context.metric,
+    ablation: context.ablation,
+    n: context.n,
+    dataset: context.dataset ?? {},
+    fCircuit: faith.circuit,
+    fFull: faith.full,
+    fEmpty: faith.empty,
+    faithfulness: faith.ratio,
+    faithfulnessNormalised: faith.normalized,
+    completeness: complete.worst,
+    knockOutSets: complete.random.length + complete.classes.length + complete.greedy.length,
+    minimality: smallest ? smallest.relative : null,
+    minimalityNode: smallest ? smallest.node : null,
+    edges: faith.edges,
+    nodes: minimal.length,
+  };
 }

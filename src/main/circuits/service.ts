@@ -97,13 +97,19 @@ export async function acdcCircuit(model: HookedGPT2, batch: PromptBatch, opts: A
       skipped: s.skipped,
       forwardRuns: runner.runs,
       faithfulness: faith,
-      circuit: exportCircuit(runner.graph, result.mask, { name: opts.name ?? `ACDC tau=${opts.tau}`, method }),
+      circuit: exportCircuit(runner.graph, result.mask, { name: opts.name ?? `ACDC tau=${opts.tau}`, method, scores: keptScores(result.mask, result.scores) }),
       mask: result.mask,
       state: s,
     };
   } finally {
     runner.dispose();
   }
+}
+
+/** ACDC's scores for the circuit's edges (the metric change when each was tried), or none when a kept edge has no score (a run resumed from an old checkpoint). */
+function keptScores(mask: Uint8Array, scores: Float32Array): Float32Array | undefined {
+  for (let e = 0; e < mask.length; e++) if (mask[e] && !Number.isFinite(scores[e])) return undefined;
+  return scores.map((x, e) => (mask[e] ? x : 0));
 }
 
 export interface AttributionReport {

@@ -4,6 +4,7 @@ export { TASK_NAMES } from './types';
 export { generate, generateDataset, templateIds, defaultTemplateIds, optInTemplateIds, CORRUPTIONS, DEFAULT_CORRUPTION } from './generate';
 export { defaultVocabulary, defaultTokenizerJson, END_OF_TEXT, UNKNOWN } from './vocabulary';
 export { fillerSentences } from './filler';
+export { itemSlots, templateOf, type SlotWord } from './slots';
 export { itemSplit, namePairSplit, comboSplit, namePairKey, HELDOUT_MODULUS, type ItemSplit } from './split';
 export { toJsonl, parseJsonl } from './jsonl';
 export { toCsv, parseCsv, CSV_COLUMNS } from './csv';

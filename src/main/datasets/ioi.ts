@@ -43,6 +43,7 @@ const TEMPLATES: readonly IoiTemplate[] = PATTERNS.flatMap(({ id, pattern }) =>
     pattern,
     order,
     usesVerb: pattern.includes('{VERB}'),
+    positionNames: order === 'ABBA' ? { A: 'IO', B: 'S1', C: 'S2' } : { A: 'S1', B: 'IO', C: 'S2' },
   })),
 );
 

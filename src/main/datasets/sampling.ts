@@ -14,6 +14,8 @@ export interface TemplateSpec {
    * it out. For templates that probe a harder skill than the task's own definition.
    */
   optIn?: boolean;
+  /** Position names of slots where they differ from the slot (IOI ABBA: {A} is IO, {B} S1, {C} S2). */
+  positionNames?: Readonly<Record<string, string>>;
 }
 
 export interface TaskGenerator {

@@ -18,6 +18,7 @@ import type { HookedGPT2 } from '../engine/model';
 import { tf } from '../engine/tf';
 import { dot } from './linalg';
 import { EditError, type ModelEdit } from './delta';
+import { EditedModel } from './editedModel';
 import { activationsAt } from './rome/keys';
 import type { MarkedRow } from './rome/rows';
 
@@ -79,6 +80,11 @@ export interface OvEditRequest {
   /** Residual direction [D] (e.g. logitDirection(plus, minus)). */
   direction: Float64Array;
   target: OvTarget;
+  /**
+   * How far to move the projection from p towards the target: p + strength (t - p). 1 (default)
+   * lands on the target; 2 goes twice as far (reflect at 2 gives -3p); 0 changes nothing.
+   */
+  strength?: number;
 }
 
 export async function ovEdit(model: HookedGPT2, name: string, spec: Record<string, unknown>, req: OvEditRequest): Promise<{ edit: ModelEdit; before: number; after: number }> {
@@ -94,14 +100,17 @@ export async function ovEdit(model: HookedGPT2, name: string, spec: Record<strin
   const o = new Float64Array(D); // s W_O^h [D]
   for (let i = 0; i < dh; i++) for (let j = 0; j < D; j++) o[j] += req.source[i] * wo[i * D + j];
   const p = dot(o, req.direction) / dd;
-  const t = req.target === 'reflect' ? -p : req.target === 'zero' ? 0 : req.target;
-  if (!Number.isFinite(t)) throw new EditError(`OV edit: target must be 'reflect', 'zero' or a finite number, got ${String(req.target)}`);
+  const aim = req.target === 'reflect' ? -p : req.target === 'zero' ? 0 : req.target;
+  if (!Number.isFinite(aim)) throw new EditError(`OV edit: target must be 'reflect', 'zero' or a finite number, got ${String(req.target)}`);
+  const strength = req.strength ?? 1;
+  if (!Number.isFinite(strength)) throw new EditError(`OV edit: strength must be a finite number, got ${String(req.strength)}`);
+  const t = p + strength * (aim - p);
   const u = new Float32Array(D); // rows of c_proj are head-major: head h owns rows h*dh..(h+1)*dh
   for (let i = 0; i < dh; i++) u[req.head * dh + i] = req.source[i] / ss;
   const v = Float32Array.from(req.direction, (x) => (t - p) * x);
   const edit: ModelEdit = {
     name,
-    spec: JSON.parse(JSON.stringify({ method: 'head-ov', layer: req.layer, head: req.head, target: req.target, projectionBefore: p, projectionAfter: t, ...spec })),
+    spec: JSON.parse(JSON.stringify({ method: 'head-ov', layer: req.layer, head: req.head, target: req.target, strength, projectionBefore: p, projectionAfter: t, ...spec })),
     deltas: [{ param: `h.${req.layer}.attn.c_proj.weight`, u, v }],
   };
   return { edit, before: p, after: t };
@@ -134,4 +143,33 @@ export function qkEdit(model: HookedGPT2, name: string, spec: Record<string, unk
     spec: JSON.parse(JSON.stringify({ method: 'head-qk', layer: req.layer, head: req.head, scoreChange: req.scoreChange, ...spec })),
     deltas: [{ param: `h.${req.layer}.attn.c_attn.weight`, u, v }],
   };
+}
+
+export interface TopPrediction {
+  token: string;
+  id: number;
+  prob: number;
+}
+
+/** The top-k next tokens of one prompt on a model, most probable first. */
+async function topK(model: HookedGPT2, ids: readonly number[], k: number, tokenStrings: (ids: number[]) => string[]): Promise<TopPrediction[]> {
+  const [values, indices] = tf.tidy(() => {
+    const top = tf.topk(tf.softmax(model.forward([[...ids]], 'last')), Math.min(k, model.config.vocabSize)); // [1, k]
+    return [top.values, top.indices];
+  });
+  const [p, i] = [await values.data(), await indices.data()];
+  tf.dispose([values, indices]);
+  const text = tokenStrings(Array.from(i));
+  return Array.from(i, (id, r) => ({ token: text[r] ?? String(id), id, prob: p[r] }));
+}
+
+/** The prompt's top-k predictions on the model before and after the edit (the base model is left untouched). */
+export async function predictionsBeforeAfter(model: HookedGPT2, edit: ModelEdit, ids: readonly number[], k: number, tokenStrings: (ids: number[]) => string[]): Promise<{ before: TopPrediction[]; after: TopPrediction[] }> {
+  const before = await topK(model, ids, k, tokenStrings);
+  const edited = EditedModel.apply(model, [edit]);
+  try {
+    return { before, after: await topK(edited.model, ids, k, tokenStrings) };
+  } finally {
+    edited.dispose();
+  }
 }

@@ -5,12 +5,12 @@
  */
 import { fillerSentences } from '../datasets';
 import type { EvalModel } from '../services/evaluate';
-import { singleTokenId } from '../services/prompt';
+import { encodePrompt, singleTokenId } from '../services/prompt';
 import { causalTrace, peakLayerAtSubject, type CausalTrace } from './causalTrace';
 import { EditError, type ModelEdit } from './delta';
 import { EditedModel } from './editedModel';
 import { romeMetrics, type RomeMetrics } from './compare';
-import { headQueryAt, headValueAt, keyInputAt, logitDirection, ovEdit, qkEdit, type OvTarget } from './headEdit';
+import { headQueryAt, headValueAt, keyInputAt, logitDirection, ovEdit, predictionsBeforeAfter, qkEdit, type OvTarget, type TopPrediction } from './headEdit';
 import { defaultKeyCorpus } from './rome/corpus';
 import { keySecondMoment, type KeyMoment } from './rome/keys';
 import { markSubject, romeTokenRequest, type Occurrence } from './rome/request';
@@ -111,10 +111,29 @@ export interface HeadServiceInput {
   /** QK: the key word (its last occurrence); the query is the prompt's last position. */
   key?: string;
   scoreChange?: number;
+  /** OV: how far towards the target (default 1, see OvEditRequest.strength). */
+  strength?: number;
+  /** Top predictions on the prompt before and after the edit (default 5). */
+  topK?: number;
   name?: string;
 }
 
-export async function headService(m: EvalModel, input: HeadServiceInput): Promise<{ edit: ModelEdit; projection?: { before: number; after: number } }> {
+export interface HeadServiceResult {
+  edit: ModelEdit;
+  projection?: { before: number; after: number };
+  /** The prompt's tokens and its top predictions before and after the edit. */
+  predictions: { tokens: string[]; before: TopPrediction[]; after: TopPrediction[] };
+}
+
+export async function headService(m: EvalModel, input: HeadServiceInput): Promise<HeadServiceResult> {
+  const built = await buildHeadEdit(m, input);
+  const ids = encodePrompt(m.tokenizer, m.config, input.prompt);
+  const strings = (t: number[]): string[] => m.tokenizer.tokenStrings(t);
+  const predictions = { tokens: strings(ids), ...(await predictionsBeforeAfter(m.model, built.edit, ids, input.topK ?? 5, strings)) };
+  return { ...built, predictions };
+}
+
+async function buildHeadEdit(m: EvalModel, input: HeadServiceInput): Promise<{ edit: ModelEdit; projection?: { before: number; after: number } }> {
   const need = (v: string | undefined, what: string): string => {
     if (!v) throw new EditError(`a ${input.kind.toUpperCase()} head edit needs ${what}`);
     return v;
@@ -128,8 +147,9 @@ export async function headService(m: EvalModel, input: HeadServiceInput): Promis
     const minus = input.minus ? singleTokenId(m.tokenizer, ` ${input.minus.trim()}`) : undefined;
     const direction = await logitDirection(m.model, plus, minus);
     const target = input.target ?? 'reflect';
-    const name = input.name ?? `head ${input.layer}.${input.head} OV: ${input.source} along ${input.plus}${input.minus ? ` - ${input.minus}` : ''} (${target})`;
-    const { edit, before, after } = await ovEdit(m.model, name, { prompt: input.prompt, source: input.source, plus: input.plus, minus: input.minus ?? null }, { layer: input.layer, head: input.head, source, direction, target });
+    const strength = input.strength ?? 1;
+    const name = input.name ?? `head ${input.layer}.${input.head} OV: ${input.source} along ${input.plus}${input.minus ? ` - ${input.minus}` : ''} (${target}${strength === 1 ? '' : ` x${strength}`})`;
+    const { edit, before, after } = await ovEdit(m.model, name, { prompt: input.prompt, source: input.source, plus: input.plus, minus: input.minus ?? null }, { layer: input.layer, head: input.head, source, direction, target, strength });
     return { edit, projection: { before, after } };
   }
   const keyRow = markSubject(m.tokenizer, m.config, input.prompt, need(input.key, '--key WORD'), 'last');

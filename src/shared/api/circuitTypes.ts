@@ -66,8 +66,36 @@ export interface CircuitDiscoveryOutcome {
   saved?: { circuit: CircuitEntry; version: number };
 }
 
+/**
+ * An evaluation's numbers with their references (definitions: src/shared/metrics/definitions.ts):
+ * F(C), F(M), F(∅) in the metric's unit; faithfulness F(C)/F(M) and (F(C)-F(∅))/(F(M)-F(∅));
+ * completeness max |F(C\K) - F(M\K)| in the metric's unit; minimality min drop / |F(C)|.
+ */
+export interface EvaluationReferenceView {
+  metric: 'logit-diff' | 'kl';
+  ablation: 'corrupted' | 'mean' | 'zero';
+  /** Prompts the metric is averaged over. */
+  n: number;
+  dataset: { id?: number; name?: string };
+  fCircuit: number;
+  fFull: number;
+  fEmpty: number;
+  faithfulness: number;
+  faithfulnessNormalised: number;
+  completeness: number;
+  /** Knock-out sets completeness took the worst of (random, per layer, greedy). */
+  knockOutSets: number;
+  minimality: number | null;
+  /** The node whose removal drops the metric least (the minimality value). */
+  minimalityNode: string | null;
+  edges: number;
+  nodes: number;
+}
+
 export interface CircuitEvaluationOutcome {
   run: RunEntry;
+  /** Null for runs made before evaluations kept their references. */
+  reference: EvaluationReferenceView | null;
   faithfulness: number | null;
   completeness: number | null;
   minimality: number | null;

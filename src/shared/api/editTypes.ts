@@ -36,9 +36,19 @@ export interface RomeOutcome extends EditOutcome {
   trace: CausalTraceView | null;
 }
 
+/** The edited prompt's top next-token predictions on the model before and after an edit. */
+export interface HeadEditPredictionsView {
+  /** The prompt's tokens. */
+  tokens: string[];
+  before: { token: string; id: number; prob: number }[];
+  after: { token: string; id: number; prob: number }[];
+}
+
 export interface HeadEditOutcome extends EditOutcome {
   /** OV edits: the head output's projection on the chosen direction, before and after. */
   projection: { before: number; after: number } | null;
+  /** Null for runs made before predictions were kept. */
+  predictions: HeadEditPredictionsView | null;
 }
 
 export interface PredictionRowView {

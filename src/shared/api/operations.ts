@@ -162,6 +162,25 @@ export const operations = {
       neuron: optional(integer({ min: 0, max: 1_000_000 })),
       y: optional(oneOf(CORRELATION_Y)),
       k: optional(integer({ min: 1, max: 1000 })),
+      /**
+       * Analyse only the items of this template (default: all; position-resolved results then come
+       * one panel per template). `item` counts within the chosen template's items.
+       */
+      template: optional(string({ min: 1, max: 200 })),
+    }),
+    result: returns<RunOutcome>(),
+  },
+  'analysis.attention': {
+    kind: 'job',
+    summary: 'Every head\'s attention pattern (one layer, or the whole model) on one prompt: typed, or an item of a dataset (a job; the run is saved).',
+    params: object({
+      /** A typed prompt; or datasetId (+ item, side) for a dataset item. Exactly one of the two. */
+      prompt: optional(string({ min: 1, max: 2000 })),
+      datasetId: optional(id),
+      item: optional(integer({ min: 0, max: 10_000_000 })),
+      side: optional(oneOf(PROMPT_SIDES)),
+      /** Absent: every layer. */
+      layer: optional(integer({ min: 0, max: 1000 })),
     }),
     result: returns<RunOutcome>(),
   },
@@ -333,6 +352,12 @@ export const operations = {
       minus: optional(string({ min: 1, max: 200 })),
       key: optional(string({ min: 1, max: 200 })),
       scoreChange: optional(number({ min: -1000, max: 1000 })),
+      /** OV: how far to move the projection towards the target (1 = all the way; 2 = twice as far). */
+      strength: optional(number({ min: -100, max: 100 })),
+      /** OV: 'reflect' (default), 'zero', or a target projection. */
+      target: optional(oneOf(['reflect', 'zero'] as const)),
+      /** Top predictions on the edited prompt before and after (default 5). */
+      topK: optional(integer({ min: 1, max: 50 })),
       name: optional(name),
     }),
     result: returns<HeadEditOutcome>(),

@@ -72,6 +72,11 @@ export interface TaskItemView {
   incorrect: string;
   template: string;
   task: string;
+  /**
+   * The template's named positions in the clean prompt (IOI: IO, S1, S2; PLACE, OBJECT, ...), by
+   * word (index among the prompt's words); absent when the item does not follow a known template.
+   */
+  slots?: { name: string; word: string; wordIndex: number }[];
 }
 
 export interface DatasetItemsPage {

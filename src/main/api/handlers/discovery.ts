@@ -4,7 +4,7 @@
  */
 import { ApiError } from '../../../shared/api/errors';
 import { DISCOVERY_LABELS, type DiscoveryMethod } from '../../../shared/api/analysisKinds';
-import type { CircuitDiscoveryOutcome, CircuitGraphView } from '../../../shared/api/circuitTypes';
+import type { CircuitDiscoveryOutcome, CircuitGraphView, EvaluationReferenceView } from '../../../shared/api/circuitTypes';
 import type { CircuitGraph, RunRecord } from '../../store';
 import type { OpenProject } from '../project/openProject';
 import type { ParamsOf } from '../../../shared/api/operations';
@@ -108,6 +108,7 @@ export function discoveryOutcome(project: OpenProject, record: RunRecord): Circu
 
 interface EvaluationSummary {
   scores?: { faithfulness: number | null; completeness: number | null; minimality: number | null };
+  reference?: EvaluationReferenceView;
 }
 
 export const circuitEvaluate: Handler<'circuit.evaluate'> = async ({ circuitId, datasetId, version }, { services, signal, progress }) => {
@@ -130,6 +131,7 @@ export const circuitEvaluate: Handler<'circuit.evaluate'> = async ({ circuitId, 
     faithfulness: summary.scores?.faithfulness ?? null,
     completeness: summary.scores?.completeness ?? null,
     minimality: summary.scores?.minimality ?? null,
+    reference: summary.reference ?? null,
     summary,
   };
 };

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import type { CausalTraceView, ModelComparison, RomeMetricsView } from '../../../shared/api/editTypes';
+import type { CausalTraceView, HeadEditPredictionsView, ModelComparison, RomeMetricsView } from '../../../shared/api/editTypes';
 import type { RomeMetrics } from '../../editing/compare';
 import { COMPARE_JOB_KIND, deltaJson, type CompareJobParams, type CompareModelSpec } from '../../jobs/handlers/compare';
 import type { CausalTrace } from '../../editing/causalTrace';
@@ -138,6 +138,7 @@ export const editHead: Handler<'edit.head'> = async (params, ctx) => {
     edit: editEntry(saved.edit),
     model: modelEntry(saved.model, project.loadedModelHash),
     projection: (summary.projection ?? null) as { before: number; after: number } | null,
+    predictions: (summary.predictions ?? null) as HeadEditPredictionsView | null,
   };
 };
 

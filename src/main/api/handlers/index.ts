@@ -11,6 +11,7 @@ import { modelAdd } from './modelAdd';
 import { projectCreate, projectCurrent, projectExport, projectOpen, projectRecent, projectSaveAs } from './project';
 import { analysisRun, runCancel, runGet, runList, runRemove, runRerun, runResume } from './runs';
 import { studyRun } from './study';
+import { analysisAttention } from './promptAnalysis';
 
 export const handlers: HandlerTable = {
   'app.info': appInfo,
@@ -28,6 +29,7 @@ export const handlers: HandlerTable = {
   'dataset.items': datasetItems,
   'dataset.remove': datasetRemove,
   'analysis.run': analysisRun,
+  'analysis.attention': analysisAttention,
   'run.list': runList,
   'run.get': runGet,
   'run.cancel': runCancel,

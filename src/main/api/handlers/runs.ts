@@ -42,13 +42,18 @@ export function analysisOptions(p: AnalysisParams, model: ModelService, itemCoun
   const c = model.config;
   switch (p.kind) {
     case 'logit-lens':
+      return { side: p.side ?? 'clean', item: inRange(p.item ?? 0, 'item', itemCount, 'items in this dataset'), k: p.k ?? 5 };
     case 'dla':
       return { side: p.side ?? 'clean' };
     case 'patching':
       if (!p.target) throw new ApiError('invalid_request', 'analysis.run: target is required for activation patching', 'params.target');
       return { target: p.target, direction: p.direction ?? 'denoise', metric: p.metric ?? 'logit-diff' };
     case 'attention':
-      return { item: inRange(p.item ?? 0, 'item', itemCount, 'items in this dataset') };
+      return {
+        item: inRange(p.item ?? 0, 'item', itemCount, 'items in this dataset'),
+        side: p.side ?? 'clean',
+        ...(p.layer === undefined ? {} : { layer: inRange(p.layer, 'layer', c.nLayer, 'layers') }),
+      };
     case 'correlation':
       return { layer: inRange(p.layer, 'layer', c.nLayer, 'layers'), head: inRange(p.head, 'head', c.nHead, 'heads per layer'), y: p.y ?? 'attention' };
     case 'copy-scores':
@@ -58,17 +63,29 @@ export function analysisOptions(p: AnalysisParams, model: ModelService, itemCoun
   }
 }
 
+/** The dataset's items of one template (all items without one); a template with no items is an error naming the ones there are. */
+function onlyTemplate(dataset: DatasetForJob, template: string | undefined): DatasetForJob {
+  if (template === undefined) return dataset;
+  const items = dataset.items.filter((i) => i.template === template);
+  if (items.length === 0) {
+    const known = [...new Set(dataset.items.map((i) => i.template))];
+    const shown = known.slice(0, 10).map((t) => JSON.stringify(t)).join(', ');
+    throw new ApiError('failed', `Dataset "${dataset.datasetName}" has no items of template ${JSON.stringify(template.slice(0, 200))}; its templates are ${shown}${known.length > 10 ? ', ...' : ''}.`);
+  }
+  return { ...dataset, items };
+}
+
 export const analysisRun: Handler<'analysis.run'> = async (params, { services, signal, progress }) => {
   const project = requireProject(services);
   const model = requireModel(services);
   const modelDir = requireModelDir(services);
-  const dataset = datasetForJob(project, params.datasetId);
+  const dataset = onlyTemplate(datasetForJob(project, params.datasetId), params.template);
   const options = analysisOptions(params, model, dataset.items.length);
   const modelHash = project.loadedModelHash ?? undefined;
   const record = await runJobToEnd(
     project,
     params.kind,
-    { ...options, datasetId: dataset.datasetId, datasetName: dataset.datasetName, modelDir, items: dataset.items },
+    { ...options, datasetId: dataset.datasetId, datasetName: dataset.datasetName, ...(params.template ? { template: params.template } : {}), modelDir, items: dataset.items },
     { signal, progress, datasetHash: dataset.datasetHash, modelHash, backend: services.backend()?.name },
   );
   const results = project.store.results.listForRun(record.id);

@@ -3,7 +3,7 @@
  * and the task name and slot fillers (meta) in the item's `extra` JSON.
  */
 import type { TaskItem, TaskName } from '../../datasets';
-import { TASK_NAMES } from '../../datasets';
+import { itemSlots, TASK_NAMES } from '../../datasets';
 import type { DatasetItem } from '../../store';
 import type { TaskItemView } from '../../../shared/api/projectTypes';
 
@@ -34,5 +34,14 @@ export function fromStoredItem(item: DatasetItem, datasetTask: string): TaskItem
 }
 
 export function itemView(item: TaskItem): TaskItemView {
-  return { clean: item.clean, corrupted: item.corrupted, correct: item.correct, incorrect: item.incorrect, template: item.template, task: item.task };
+  const slots = itemSlots(item);
+  return {
+    clean: item.clean,
+    corrupted: item.corrupted,
+    correct: item.correct,
+    incorrect: item.incorrect,
+    template: item.template,
+    task: item.task,
+    ...(slots ? { slots: slots.map(({ name, word, wordIndex }) => ({ name, word, wordIndex })) } : {}),
+  };
 }

@@ -7,9 +7,9 @@ import {
   activationPatching,
   attentionPatterns,
   copyScores,
-  directLogitAttribution,
   headCorrelation,
   logitLens,
+  namedPositions,
   neuroscope,
   positionLabels,
   type CorrelationY,
@@ -19,6 +19,9 @@ import {
   type PromptSide,
 } from '../../analysis';
 import { AnalysisError } from '../../analysis/progress';
+import { lensTopTokens } from '../../analysis/lensTopTokens';
+import { positionGroups, slotPositions } from '../../analysis/positionGroups';
+import { dlaPanels, isPositionalTarget, patchingPanels } from '../../analysis/positionPanels';
 import { answerTokens } from '../../analysis/taskSource';
 import { encodePrompt } from '../../services/prompt';
 import type { Json } from '../../store';
@@ -28,6 +31,10 @@ import type { ModelSession } from '../../services/modelSession';
 
 export interface LogitLensJobParams extends DatasetJobParams {
   side?: PromptSide;
+  /** Top tokens per stage and position for this item's prompt (on `side`); default item 0. */
+  item?: number;
+  /** How many top tokens (default 5). */
+  k?: number;
 }
 export interface DlaJobParams extends DatasetJobParams {
   side?: PromptSide;
@@ -38,8 +45,14 @@ export interface PatchingJobParams extends DatasetJobParams {
   metric?: MetricKind;
 }
 export interface AttentionJobParams extends DatasetJobParams {
-  /** Which item's clean prompt (0-based). */
+  /** Which item's prompt (0-based), when no prompt is typed. */
   item: number;
+  /** Which side of the item (default clean). */
+  side?: PromptSide;
+  /** A typed prompt instead of a dataset item. */
+  prompt?: string;
+  /** One layer's heads; absent: every layer. */
+  layer?: number;
 }
 export interface CorrelationJobParams extends DatasetJobParams {
   layer: number;
@@ -70,37 +83,55 @@ async function withModel(params: DatasetJobParams, ctx: JobContext, name: string
 const labelsOf = (session: ModelSession) => (ids: number[]) => positionLabels(session.tokenizer, ids);
 
 export async function logitLensJob(params: LogitLensJobParams, ctx: JobContext): Promise<JobOutput> {
-  return withModel(params, ctx, 'logit-lens', (s) =>
-    logitLens(s.model, encodeItems(s, params.items), { side: params.side, signal: ctx.signal, onProgress: unitProgress(ctx, 'Logit lens') }),
-  );
+  const index = params.item ?? 0;
+  const item = itemAt(params.items, index);
+  return withModel(params, ctx, 'logit-lens', async (s) => {
+    const lens = await logitLens(s.model, encodeItems(s, params.items), { side: params.side, signal: ctx.signal, onProgress: (d, t) => unitProgress(ctx, 'Logit lens')(d, 2 * t) });
+    const ids = encodePrompt(s.tokenizer, s.config, item[params.side ?? 'clean']);
+    const top = await lensTopTokens(s.model, ids, params.k ?? 5, (t) => s.tokenizer.tokenStrings(t), { signal: ctx.signal, onProgress: (d, t) => unitProgress(ctx, 'Logit lens top tokens')(t + d, 2 * t) });
+    return { ...lens, topTokens: { ...top, item: index, prompt: item[params.side ?? 'clean'] } };
+  });
 }
+
+/** The dataset split by template (and length), positions named by the templates (by the items' meta for unknown templates). */
+const groupsOf = (s: ModelSession, items: DatasetJobParams['items']) =>
+  positionGroups(
+    encodeItems(s, items),
+    (item, ids) => slotPositions(item, ids, s.tokenizer) ?? namedPositions(item, ids, s.tokenizer),
+    (ids) => positionLabels(s.tokenizer, ids),
+  );
 
 export async function dlaJob(params: DlaJobParams, ctx: JobContext): Promise<JobOutput> {
   return withModel(params, ctx, 'dla', (s) =>
-    directLogitAttribution(s.model, encodeItems(s, params.items), { side: params.side, signal: ctx.signal, onProgress: unitProgress(ctx, 'Direct logit attribution') }, labelsOf(s)),
+    dlaPanels(s.model, groupsOf(s, params.items), params.items.length, { side: params.side, signal: ctx.signal, onProgress: unitProgress(ctx, 'Direct logit attribution') }),
   );
 }
 
 export async function patchingJob(params: PatchingJobParams, ctx: JobContext): Promise<JobOutput> {
-  return withModel(params, ctx, 'patching', (s) =>
-    activationPatching(s.model, encodeItems(s, params.items), {
-      target: params.target,
-      direction: params.direction,
-      metric: params.metric,
-      positionLabels: labelsOf(s),
-      signal: ctx.signal,
-      onProgress: unitProgress(ctx, `Patching ${params.target}`),
-    }),
-  );
+  return withModel(params, ctx, 'patching', async (s) => {
+    const opts = { target: params.target, direction: params.direction, metric: params.metric, signal: ctx.signal, onProgress: unitProgress(ctx, `Patching ${params.target}`) };
+    if (!isPositionalTarget(params.target)) return activationPatching(s.model, encodeItems(s, params.items), { ...opts, positionLabels: labelsOf(s) });
+    // By position: one panel per template group (a single group keeps the plain result).
+    const groups = groupsOf(s, params.items);
+    if (groups.length > 1) return patchingPanels(s.model, groups, opts);
+    const result = await activationPatching(s.model, groups[0].batch, { ...opts, positionLabels: () => groups[0].positions });
+    return { ...result, template: groups[0].template };
+  });
+}
+
+function itemAt(items: DatasetJobParams['items'], index: number): DatasetJobParams['items'][number] {
+  const item = items[index];
+  if (!item) throw new AnalysisError(`item ${index} does not exist: the dataset has ${items.length} items (0 to ${items.length - 1})`);
+  return item;
 }
 
 export async function attentionJob(params: AttentionJobParams, ctx: JobContext): Promise<JobOutput> {
-  const item = params.items[params.item];
-  if (!item) throw new AnalysisError(`item ${params.item} does not exist: the dataset has ${params.items.length} items (0 to ${params.items.length - 1})`);
+  const side = params.side ?? 'clean';
+  const prompt = params.prompt ?? itemAt(params.items, params.item)[side];
   return withModel(params, ctx, 'attention', async (s) => {
-    const ids = encodePrompt(s.tokenizer, s.config, item.clean);
-    const result = await attentionPatterns(s.model, ids, s.tokenizer.tokenStrings(ids));
-    return { ...result, item: params.item, prompt: item.clean };
+    const ids = encodePrompt(s.tokenizer, s.config, prompt);
+    const result = await attentionPatterns(s.model, ids, s.tokenizer.tokenStrings(ids), params.layer === undefined ? undefined : [params.layer]);
+    return { ...result, prompt, ...(params.prompt === undefined ? { item: params.item, side } : {}) };
   });
 }
 

@@ -3,7 +3,7 @@
  * circuit drawn in the editor (faithfulness, completeness, minimality) and path patching into
  * the logits, turned into a circuit graph the editor can show.
  */
-import { completeness, faithfulness, minimality } from '../../circuits/evaluation';
+import { completeness, evaluationScores, faithfulness, minimality } from '../../circuits/evaluation';
 import { graphShapeOf } from '../../circuits/graph';
 import { EdgeRunner } from '../../circuits/intervene';
 import { CIRCUIT_FORMAT, importCircuit } from '../../circuits/json';
@@ -18,6 +18,9 @@ export interface EvaluateJobParams extends DatasetJobParams {
   /** The circuit's graph as the store keeps it (nodes and edges; other fields are ignored). */
   graph: { nodes: unknown[]; edges: unknown[] };
   metric?: MetricKind;
+  /** The project dataset the items came from (shown with the scores). */
+  datasetId?: number;
+  datasetName?: string;
 }
 
 export async function evaluateCircuitJob(params: EvaluateJobParams, ctx: JobContext): Promise<JobOutput> {
@@ -48,6 +51,12 @@ export async function evaluateCircuitJob(params: EvaluateJobParams, ctx: JobCont
           completeness: complete.worst,
           minimality: minimal.length > 0 ? Math.min(...minimal.map((m) => m.relative)) : null,
         },
+        reference: evaluationScores(faith, complete, minimal, {
+          metric: runner.metricKind,
+          ablation: runner.ablation,
+          n: batch.size,
+          dataset: { id: params.datasetId, name: params.datasetName },
+        }),
       };
       return { name: 'circuit-eval', summary: JSON.parse(JSON.stringify(summary)) as Json };
     } finally {

@@ -65,7 +65,7 @@ export const acdcJob: JobHandler<AcdcJobParams> = async (params, ctx: JobContext
     });
     const { mask, state, ...summary } = report;
     return {
-      summary: { ...summary, resumedFrom: ctx.resumeState ? (ctx.resumeState as unknown as AcdcState).next : null, finalState: { ...state, present: undefined } } as unknown as Json,
+      summary: { ...summary, resumedFrom: ctx.resumeState ? (ctx.resumeState as unknown as AcdcState).next : null, finalState: { ...state, present: undefined, scores: undefined } } as unknown as Json, // the circuit's edges carry their ACDC scores
       tensors: { mask: Int32Array.from(mask) }, // [edges] 1 = in the circuit (canonical edge order)
     };
   } finally {

@@ -80,9 +80,9 @@ export async function headEditJob(params: HeadJobParams, ctx: JobContext): Promi
   const session = await openJobModel(params.modelDir, ctx);
   try {
     ctx.progress(0.5, 'Building the head edit');
-    const { edit, projection } = await headService(session, params);
+    const { edit, projection, predictions } = await headService(session, params);
     ctx.progress(1, 'Done');
-    return { name: 'edit', summary: json({ kind: EDITING_JOB_KINDS.head, name: edit.name, spec: edit.spec, projection: projection ?? null }), tensors: factorTensors(edit) };
+    return { name: 'edit', summary: json({ kind: EDITING_JOB_KINDS.head, name: edit.name, spec: edit.spec, projection: projection ?? null, predictions }), tensors: factorTensors(edit) };
   } finally {
     closeJobModel(session);
   }
