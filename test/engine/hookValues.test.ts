@@ -95,3 +95,19 @@ describe('every hook point holds the value the reference computes', () => {
     });
   }
 });
+
+describe('the one-hot embedding route (used for gradients on wasm)', () => {
+  it('gives the reference embedding and logits', async () => {
+    const config = tinyConfig();
+    const { model, params } = randomModel(config, 33);
+    model.embeddingMode = 'onehot';
+    const tokens = randomTokens(2, 5, config.vocabSize, 19);
+    const ref = referenceRun(refConfig(config), params, tokens);
+    const { logits, cache } = model.runWithCache(tokens, ['hook_embed']);
+    await expectClose('hook_embed (one-hot)', cache.get('hook_embed'), flat(ref.activations, 'hook_embed'));
+    await expectClose('logits (one-hot)', logits!, ref.logits.flat(2));
+    logits!.dispose();
+    cache.dispose();
+    model.dispose();
+  });
+});
