@@ -49,7 +49,12 @@ describe('front doors', () => {
         child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
         child.on('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
       });
-      const page = await fetch(new URL('/', url));
+      // The printed link's one-time token is exchanged for a session cookie (303), then the page.
+      const login = await fetch(url, { redirect: 'manual' });
+      expect(login.status).toBe(303);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+      expect(cookie).toMatch(/^cwb_session_\d+=/);
+      const page = await fetch(new URL('/', url), { headers: { cookie } });
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/http-equiv="Content-Security-Policy"/);
     } finally {

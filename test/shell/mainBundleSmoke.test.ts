@@ -100,9 +100,12 @@ describe('the built main bundle under a stand-in electron', () => {
     const circuit = await call<{ id: number }>('circuit.create', { name: 'smoke circuit', graph });
     await call('circuit.evaluate', { circuitId: circuit.id, datasetId });
     const item = generate('ioi', { n: 1, seed: 11, split: 'heldout' })[0];
-    const rome = await call<{ edit: { id: number } }>('edit.rome', { prompt: item.clean, subject: item.meta!.s, target: item.incorrect, layer: 0, contexts: 0, steps: 3 });
+    const rome = await call<{ edit: { id: number }; model: { id: number } }>('edit.rome', { prompt: item.clean, subject: item.meta!.s, target: item.incorrect, layer: 0, contexts: 0, steps: 3 });
     expect(rome.edit.id).toBeGreaterThan(0);
     await call('edit.head', { kind: 'ov', layer: 0, head: 0, prompt: item.clean, source: item.meta!.io, plus: item.meta!.io, minus: item.meta!.s });
+    await call('edit.compare', { modelIds: [rome.model.id], prompts: [item.clean], datasetId });
+    await call('project.export', { path: path.join(userData, 'smoke-export.json'), format: 'json' });
+    await call('study.run', { task: 'latest', outDir: path.join(userData, 'smoke-study'), n: 4, seed: 2 });
 
     const runs = (await call<{ runs: { kind: string; status: string; error: string | null }[] }>('run.list', {})).runs;
     const failed = runs.filter((r) => r.status !== 'done');
