@@ -36,7 +36,7 @@ export interface EdgeRunnerOptions {
   ablation?: AblationKind;
   meanReference?: MeanReference;
   metric?: MetricKind;
-  /** Upper bound on rows x positions of one batched run (memory); default 2^21 / d_model within 8192..32768 (more copies per run on small models, where per-operation overhead dominates). */
+  /** Upper bound on rows x positions of one batched run (memory); default 2^21 / d_model within 8192..32768 (more copies per run on small models, where per-operation overhead dominates); 8192 on the hooked path. */
   maxRowTokens?: number;
   /** Split prompt groups into chunks of at most this many rows (memory of the caches); default 64. */
   maxGroupRows?: number;
@@ -100,8 +100,9 @@ export class EdgeRunner {
     this.groups = groups;
     this.metricKind = opts.metric ?? 'logit-diff';
     this.ablation = opts.ablation ?? 'corrupted';
-    this.maxRowTokens = opts.maxRowTokens ?? Math.min(32768, Math.max(8192, Math.floor(2 ** 21 / model.config.dModel)));
     this.path = opts.path ?? 'slots';
+    // The hooked path keeps its original bound: its per-head copies are 3H times larger.
+    this.maxRowTokens = opts.maxRowTokens ?? (this.path === 'hooks' ? 8192 : Math.min(32768, Math.max(8192, Math.floor(2 ** 21 / model.config.dModel))));
     this.slotW = slotWeights(model);
     for (const g of groups) maskFor(this.slotW, g.T); // made now, so a call leaves the tensor count unchanged
     this.baseline = baseline;
