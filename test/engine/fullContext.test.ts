@@ -8,6 +8,8 @@ import { tf } from '../../src/main/engine/tf';
 import { HookedGPT2 } from '../../src/main/engine/model';
 import { randomParams } from '../../src/main/engine/params';
 import { blockHook } from '../../src/main/engine/hookNames';
+import { batchedOrPerSlice, PER_SLICE_ATTENTION_MIN_T } from '../../src/main/engine/layers';
+import { mulberry32 } from '../../src/main/engine/params';
 import { randomTokens, startBackend, tinyConfig } from '../helpers/engine';
 
 const CTX = 96;
@@ -50,6 +52,27 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('full-context prompts', () => {
+  it('per-slice 2-D matMuls (long-sequence attention) equal a plain-loop product', async () => {
+    expect(CTX).toBeGreaterThanOrEqual(PER_SLICE_ATTENTION_MIN_T); // the model test below takes the per-slice path
+    const rand = mulberry32(3);
+    const [B, H, M, K, N] = [2, 3, 5, 4, 6];
+    const a = Float32Array.from({ length: B * H * M * K }, () => rand() - 0.5);
+    const b = Float32Array.from({ length: B * H * K * N }, () => rand() - 0.5);
+    const got = tf.tidy(() => batchedOrPerSlice(tf.tensor4d(a, [B, H, M, K]), tf.tensor4d(b, [B, H, K, N]), true));
+    expect(got.shape).toEqual([B, H, M, N]);
+    const v = (await got.data()) as Float32Array;
+    got.dispose();
+    for (let s = 0; s < B * H; s++) {
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let want = 0;
+          for (let k = 0; k < K; k++) want += a[s * M * K + i * K + k] * b[s * K * N + k * N + j];
+          expect(Math.abs(v[s * M * N + i * N + j] - want)).toBeLessThan(1e-5);
+        }
+      }
+    }
+  });
+
   it(`a ${CTX}-token prompt (the whole context) gives the cpu backend's logits within 1e-4, cached activations intact`, async () => {
     const got = await logitsOn(live);
     const want = await logitsOn('cpu');

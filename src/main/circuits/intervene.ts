@@ -36,7 +36,7 @@ export interface EdgeRunnerOptions {
   ablation?: AblationKind;
   meanReference?: MeanReference;
   metric?: MetricKind;
-  /** Upper bound on rows x positions of one batched run (memory); default 2^21 / d_model within 8192..32768 (more copies per run on small models, where per-operation overhead dominates). */
+  /** Upper bound on rows x positions of one batched run (memory); default 2^21 / d_model within 8192..32768 (more copies per run on small models, where per-operation overhead dominates); 8192 on the hooked path. */
   maxRowTokens?: number;
   /** Split prompt groups into chunks of at most this many rows (memory of the caches); default 64. */
   maxGroupRows?: number;
@@ -100,8 +100,9 @@ export class EdgeRunner {
     this.groups = groups;
     this.metricKind = opts.metric ?? 'logit-diff';
     this.ablation = opts.ablation ?? 'corrupted';
-    this.maxRowTokens = opts.maxRowTokens ?? Math.min(32768, Math.max(8192, Math.floor(2 ** 21 / model.config.dModel)));
     this.path = opts.path ?? 'slots';
+    // The hooked path keeps its original bound: its per-head copies are 3H times larger.
+    this.maxRowTokens = opts.maxRowTokens ?? (this.path === 'hooks' ? 8192 : Math.min(32768, Math.max(8192, Math.floor(2 ** 21 / model.config.dModel))));
     this.slotW = slotWeights(model);
     for (const g of groups) maskFor(this.slotW, g.T); // made now, so a call leaves the tensor count unchanged
     this.baseline = baseline;
@@ -304,34 +305,48 @@ export class EdgeRunner {
       diffs[0] = keepAll ? tf.keep(g.inputDiff.reshape([1, N])) : g.inputDiff.reshape([1, N]); // [1, N]
     }
     for (let l = start?.layer ?? 0; l < stop; l++) {
-      const final = l === L - 1 && stop === L;
-      const Tq = final ? 1 : T;
-      const slot0 = graph.layerSlotStart(l);
-      const corrections = new Map<number, Tensor>(); // slot j = which * H + head -> [k|1, B*Tq (q) or B*T, D]
-      for (let h = 0; h < H; h++) {
-        for (let which = 0; which < 3; which++) {
-          const lastOnly = final && which === 0;
-          const corr = this.slotCorrection(rems, diffs, slot0 + 3 * h + which, stacks, lastOnly ? atLast : undefined); // [k|1, B*n*D]
-          if (corr) corrections.set(which * H + h, corr.reshape([-1, B * (lastOnly ? 1 : T), D]));
+      // One scope per layer: only the residual and the differences recorded here outlive it.
+      const recorded: number[] = [];
+      const input = resid;
+      const kept = tf.tidy(() => {
+        let resid = input; // [k|1, B*T, D]
+        const final = l === L - 1 && stop === L;
+        const Tq = final ? 1 : T;
+        const slot0 = graph.layerSlotStart(l);
+        const corrections = new Map<number, Tensor>(); // slot j = which * H + head -> [k|1, B*Tq (q) or B*T, D]
+        for (let h = 0; h < H; h++) {
+          for (let which = 0; which < 3; which++) {
+            const lastOnly = final && which === 0;
+            const corr = this.slotCorrection(rems, diffs, slot0 + 3 * h + which, stacks, lastOnly ? atLast : undefined); // [k|1, B*n*D]
+            if (corr) corrections.set(which * H + h, corr.reshape([-1, B * (lastOnly ? 1 : T), D]));
+          }
         }
-      }
-      const { heads, attnOut } = slotAttention(model, this.slotW, l, resid, corrections, B, T, final); // H x [k|1, B*Tq, D], [k|1, B*Tq, D]
-      if (final) resid = resid.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B, D]); // [k|1, B, D]
-      heads.forEach((out, h) => {
-        const node = graph.headNode(l, h);
-        if (!needed[node] && !keepAll) return;
-        const abl = final ? atLastRows(g.ablHeads[l][h], T) : g.ablHeads[l][h]; // [B|1, Tq, D]
-        diffs[node] = keep(out.reshape([-1, B, Tq, D]).sub(abl).reshape([-1, B * Tq * D])); // [k|1, B*Tq*D]
+        const { heads, attnOut } = slotAttention(model, this.slotW, l, resid, corrections, B, T, final); // H x [k|1, B*Tq, D], [k|1, B*Tq, D]
+        if (final) resid = resid.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B, D]); // [k|1, B, D]
+        heads.forEach((out, h) => {
+          const node = graph.headNode(l, h);
+          if (!needed[node] && !keepAll) return;
+          const abl = final ? atLastRows(g.ablHeads[l][h], T) : g.ablHeads[l][h]; // [B|1, Tq, D]
+          diffs[node] = keep(out.reshape([-1, B, Tq, D]).sub(abl).reshape([-1, B * Tq * D])); // [k|1, B*Tq*D]
+          recorded.push(node);
+        });
+        resid = resid.add(attnOut); // [k|1, B*Tq, D]
+        if (!attnOnly) {
+          const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l), stacks, final ? atLast : undefined); // [k|1, B*Tq*D]
+          const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * Tq, D])) : resid); // [k|1, B*Tq, D]
+          const node = graph.mlpNode(l);
+          const abl = final ? atLastRows(g.abl.mlps[l], T) : g.abl.mlps[l]; // [B|1, Tq, D]
+          if (needed[node] || keepAll) {
+            diffs[node] = keep(mlpOut.reshape([-1, B, Tq, D]).sub(abl).reshape([-1, B * Tq * D])); // [k|1, B*Tq*D]
+            recorded.push(node);
+          }
+          resid = resid.add(mlpOut); // [k|1, B*Tq, D]
+        }
+        return [resid, ...recorded.map((n) => diffs[n]!)];
       });
-      resid = resid.add(attnOut); // [k|1, B*Tq, D]
-      if (!attnOnly) {
-        const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l), stacks, final ? atLast : undefined); // [k|1, B*Tq*D]
-        const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * Tq, D])) : resid); // [k|1, B*Tq, D]
-        const node = graph.mlpNode(l);
-        const abl = final ? atLastRows(g.abl.mlps[l], T) : g.abl.mlps[l]; // [B|1, Tq, D]
-        if (needed[node] || keepAll) diffs[node] = keep(mlpOut.reshape([-1, B, Tq, D]).sub(abl).reshape([-1, B * Tq * D])); // [k|1, B*Tq*D]
-        resid = resid.add(mlpOut); // [k|1, B*Tq, D]
-      }
+      resid = kept[0];
+      stacks.clear(); // their tensors belonged to the layer's scope
+      lastCache.clear();
     }
     if (stop === L) {
       const corr = this.slotCorrection(rems, diffs, graph.logitsSlot, stacks, atLast); // [k|1, B*D]

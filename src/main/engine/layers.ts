@@ -39,3 +39,24 @@ export function perHeadMatMul(x: Tensor, w: Tensor): Tensor {
   const y = tf.matMul(xh, w); // [H, B*T, N]
   return y.transpose([1, 0, 2]).reshape([B, T, H, N]); // [B, T, H, N]
 }
+
+/** From this many positions on, attention runs one 2-D matMul per (row, head) (see batchedOrPerSlice). */
+export const PER_SLICE_ATTENTION_MIN_T = 64;
+
+/**
+ * a [..., M, K] x b [..., K, N] over equal leading axes. tfjs-wasm runs a batched matMul (and a
+ * 2-D one with a transpose flag) ~10-20x slower per FLOP than a plain 2-D one, so long sequences
+ * loop over the leading axes with plain 2-D matMuls; short ones keep the one batched call, whose
+ * per-operation overhead is then the larger cost.
+ */
+export function batchedOrPerSlice(a: Tensor, b: Tensor, perSlice: boolean): Tensor {
+  if (!perSlice) return tf.matMul(a, b);
+  const lead = a.shape.slice(0, -2);
+  const [M, K] = a.shape.slice(-2) as [number, number];
+  const N = b.shape[b.rank - 1] as number;
+  const n = lead.reduce((x, y) => x * y, 1);
+  const a3 = a.reshape([n, M, K]); // [n, M, K]
+  const b3 = b.reshape([n, K, N]); // [n, K, N]
+  const parts = Array.from({ length: n }, (_, i) => tf.matMul(a3.slice([i, 0, 0], [1, M, K]).reshape([M, K]), b3.slice([i, 0, 0], [1, K, N]).reshape([K, N]))); // n x [M, N]
+  return tf.stack(parts).reshape([...lead, M, N]); // [..., M, N]
+}

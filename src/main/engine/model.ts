@@ -6,7 +6,7 @@
 import type { ModelConfig } from './config';
 import { blockHook, hookLayer, isOptionalHook, QKV_INPUT_SUFFIXES } from './hookNames';
 import { HookRunner, type Hook, type NameFilter } from './hookRunner';
-import { activate, causalMaskBias, headMatrices, perHeadMatMul } from './layers';
+import { activate, batchedOrPerSlice, causalMaskBias, headMatrices, PER_SLICE_ATTENTION_MIN_T, perHeadMatMul } from './layers';
 import type { ParamDict } from './params';
 import { tf, type Tensor } from './tf';
 import { uploadWeights, weightTensors, type LayerNormWeights, type ModelWeights } from './weights';
@@ -258,10 +258,11 @@ export class HookedGPT2 {
     const qh = q.transpose([0, 2, 1, 3]); // [B, H, T, dh]
     const kh = k.transpose([0, 2, 1, 3]); // [B, H, T, dh]
     const vh = v.transpose([0, 2, 1, 3]); // [B, H, T, dh]
-    const rawScores = tf.matMul(qh, kh, false, true).div(Math.sqrt(dh)).add(causalMaskBias(T)); // [B, H, Tq, Tk]
+    const perSlice = T >= PER_SLICE_ATTENTION_MIN_T;
+    const rawScores = (perSlice ? batchedOrPerSlice(qh, kh.transpose([0, 1, 3, 2]), true) : tf.matMul(qh, kh, false, true)).div(Math.sqrt(dh)).add(causalMaskBias(T)); // [B, H, Tq, Tk]
     const scores = r.point(at('attn.hook_attn_scores'), l, rawScores);
     const pattern = r.point(at('attn.hook_pattern'), l, tf.softmax(scores)); // [B, H, Tq, Tk]
-    const z = r.point(at('attn.hook_z'), l, tf.matMul(pattern, vh).transpose([0, 2, 1, 3])); // [B, T, H, dh]
+    const z = r.point(at('attn.hook_z'), l, batchedOrPerSlice(pattern, vh, perSlice).transpose([0, 2, 1, 3])); // [B, T, H, dh]
 
     let attnOut: Tensor; // [B, T, D]
     if (r.wants(at('attn.hook_result'))) {
