@@ -1,0 +1,245 @@
+/**
+ * Issue 14's "Must show", in the browser at 1280x720: the built renderer served by the real
+ * WebSocket server on the real services (a small random GPT-2 on disk, 2 layers x 4 heads),
+ * driven in headless Chromium. Screenshots go to test-results/e2e/ and, for the README, to
+ * docs/screenshots/14-*.png with CWB_README_SHOTS=1.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDefaultServices, type DefaultServices } from '../../src/main/api/defaultServices';
+import { ApiRouter } from '../../src/main/api/router';
+import { startServer, type RunningServer } from '../../src/server/server';
+import { edgeLabel, nodeIdOfLabel } from '../../src/renderer/src/circuit/modelGraph';
+import { metricDefinition } from '../../src/shared/metrics/definitions';
+import { launchChromium } from '../helpers/browser';
+import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
+import { writeTaskModel } from '../helpers/taskModel';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = resolve(ROOT, 'test-results/e2e');
+const README_SHOTS = resolve(ROOT, 'docs/screenshots');
+
+let services: DefaultServices;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  const path = resolve(SHOTS, `${name}.png`);
+  await page.screenshot({ path });
+  if (process.env.CWB_README_SHOTS === '1') copyFileSync(path, resolve(README_SHOTS, `${name}.png`));
+}
+
+/** The canvas's cytoscape instance, read in the page: ids of the elements it shows. */
+async function canvasIds(selector: string): Promise<string[]> {
+  return page.getByTestId('graph-canvas').evaluate((el, sel) => (el as unknown as { cy: { $(s: string): { map(f: (e: { id(): string }) => string): string[] } } }).cy.$(sel).map((e) => e.id()), selector);
+}
+
+/** Where a node is drawn, in page pixels. */
+async function nodePoint(id: string): Promise<{ x: number; y: number }> {
+  return page.getByTestId('graph-canvas').evaluate((el, nodeId) => {
+    const cy = (el as unknown as { cy: { $id(i: string): { renderedPosition(): { x: number; y: number } } } }).cy;
+    const p = cy.$id(nodeId).renderedPosition();
+    const r = el.getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, id);
+}
+
+let actions = 0;
+
+/** One user action: drag from one node onto another (the mouse moves in steps, as a hand does). */
+async function dragEdge(source: string, target: string): Promise<void> {
+  const a = await nodePoint(source);
+  const b = await nodePoint(target);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await page.waitForTimeout(120); // edgehandles' hover delay before a node counts as the target
+  await page.mouse.up();
+  actions++;
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(README_SHOTS, { recursive: true });
+  const modelDir = await writeTaskModel(join(await makeTmpDir('cwb-views-model-'), 'workbench-test-model'), 11);
+  const dataDir = await makeTmpDir('cwb-views-data-');
+  services = await createDefaultServices({ appVersion: '0.0.0-e2e', modelDir, dataDir, log: () => undefined });
+  server = await startServer({ router: new ApiRouter(services), rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await services?.shutdown();
+  await removeTmpDirs();
+});
+
+/** The IOI-style circuit: 6 nodes, 9 edges (inputs of heads named), written as people read it. */
+const NODES = ['Embeddings', 'L0H1', 'MLP0', 'L1H2', 'L1H3', 'Logits'];
+const EDGES: [string, string, ('q' | 'k' | 'v')?][] = [
+  ['Embeddings', 'L0H1', 'v'],
+  ['Embeddings', 'MLP0'],
+  ['L0H1', 'MLP0'],
+  ['L0H1', 'L1H2', 'k'],
+  ['MLP0', 'L1H2', 'v'],
+  ['Embeddings', 'L1H3', 'v'],
+  ['MLP0', 'L1H3', 'q'],
+  ['L1H3', 'Logits'],
+  ['L1H2', 'Logits'],
+];
+const id = (label: string): string => nodeIdOfLabel(label)!;
+
+describe('issue 14 in the browser at 1280x720', () => {
+  it('opens with collapsible panels and a skip link, and the canvas gets the room', async () => {
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('default');
+    // Below 1400 px the jobs panel starts collapsed.
+    expect(await page.getByTestId('toggle-jobs').getAttribute('aria-expanded')).toBe('false');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('skip-link');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main-area');
+  });
+
+  it('builds the IOI-style 6-node / 9-edge circuit by dragging edges', async () => {
+    await page.getByTestId('new-circuit').click();
+    await page.getByTestId('circuit-editor').waitFor();
+    await page.getByTestId('empty-hint').waitFor();
+    await shot('14-empty-canvas');
+    await page.getByTestId('add-nodes-by-name').fill(NODES.join(' '));
+    await page.getByTestId('add-nodes-by-name-run').click();
+    actions += 2;
+    await expect.poll(() => canvasIds('node')).toHaveLength(NODES.length);
+    expect(await page.getByTestId('empty-hint').count()).toBe(0);
+    // The node list reads as people write nodes, never internal ids.
+    expect(await page.getByTestId('node-list').textContent()).toContain('L1H3');
+    expect(await page.getByTestId('node-list').textContent()).not.toContain('a1.h3');
+
+    for (const [s, t, input] of EDGES) {
+      await dragEdge(id(s), id(t));
+      if (input) {
+        await page.getByTestId(`edge-input-choice-${input}`).click();
+        actions++;
+      }
+    }
+    const expected = EDGES.map(([s, t, input]) => `${id(s)}->${id(t)}${input ? `:${input}` : ''}`).sort();
+    await expect.poll(async () => (await canvasIds('edge')).sort()).toEqual(expected);
+    // The edge list shows display names (Embeddings → L0H1.v), one per drawn edge.
+    expect((await page.getByTestId('edge-list').locator('li').allTextContents()).map((t) => t.trim()).sort()).toEqual(expected.map(edgeLabel).sort());
+    await expect.poll(() => page.getByTestId('save-status').getAttribute('data-status')).toBe('saved');
+    console.log(`built ${EDGES.length} edges and ${NODES.length} nodes in ${actions} actions (${EDGES.length} drags)`);
+    // 2 to add the nodes by name, one drag per edge, one q/k/v choice per edge into a head.
+    expect(actions).toBe(2 + EDGES.length + EDGES.filter((e) => e[2]).length);
+    await shot('14-drawn-circuit');
+  });
+
+  it('collapses a supernode into one node and expands it again', async () => {
+    for (const label of ['L1H2', 'L1H3']) await page.locator(`[data-testid="node-check"][data-node="${id(label)}"]`).check();
+    await page.getByTestId('group-name').fill('name movers');
+    await page.getByTestId('group-create').click();
+    await page.getByTestId('group-collapse').click();
+    await expect.poll(() => canvasIds('node.collapsed')).toHaveLength(1);
+    // The members are gone from the canvas; their edges now end at the supernode.
+    expect(await canvasIds(`#${CSS_ID(id('L1H2'))}, #${CSS_ID(id('L1H3'))}`)).toEqual([]);
+    const [group] = await canvasIds('node.collapsed');
+    expect((await canvasIds(`edge[target = "${group}"], edge[source = "${group}"]`)).length).toBeGreaterThan(0);
+    await shot('14-supernode-collapsed');
+    await page.getByTestId('group-collapse').click();
+    await expect.poll(() => canvasIds('node.collapsed')).toHaveLength(0);
+    expect((await canvasIds('edge')).length).toBe(EDGES.length);
+  });
+
+  it('runs ACDC on a generated mixed-template IOI dataset: scored edges that colour, width and the slider use', async () => {
+    await page.getByTestId('new-dataset').click();
+    await page.getByTestId('generate-name').fill('ioi-mixed');
+    await page.getByTestId('generate-n').fill('12');
+    await page.getByTestId('generate-seed').fill('2');
+    await page.getByTestId('generate-run').click();
+    await expect.poll(() => page.getByTestId('dataset-item').count()).toBe(12);
+    await page.getByTestId('sidebar-circuit').first().click();
+    await page.getByTestId('circuit-editor').waitFor();
+    await page.getByTestId('discover-method').selectOption('acdc');
+    await page.getByTestId('discover-target').selectOption('new-version');
+    await page.getByTestId('discover-threshold').fill('0.02');
+    await page.getByTestId('discover-run').click();
+    await expect.poll(() => page.getByTestId('discover-result').textContent(), { timeout: 120_000 }).toMatch(/ACDC run \d+: \d+ edges/);
+    const edges = await page.getByTestId('graph-canvas').evaluate((el) =>
+      (el as unknown as { cy: { edges(): { map(f: (e: { id(): string; data(k: string): unknown }) => { id: string; score: number; width: number }): { id: string; score: number; width: number }[] } } }).cy
+        .edges()
+        .map((e) => ({ id: e.id(), score: e.data('score') as number, width: e.data('width') as number })),
+    );
+    expect(edges.length).toBeGreaterThan(2);
+    // Every ACDC edge carries its score (the metric change when ACDC tried removing it).
+    expect(edges.every((e) => typeof e.score === 'number' && Number.isFinite(e.score))).toBe(true);
+    const magnitudes = [...new Set(edges.map((e) => Math.abs(e.score)))].sort((a, b) => a - b);
+    expect(magnitudes.length).toBeGreaterThan(1);
+    // Width follows |score|: the largest |score| has the widest edge.
+    const widest = edges.reduce((a, b) => (b.width > a.width ? b : a));
+    expect(Math.abs(widest.score)).toBe(magnitudes.at(-1));
+    expect(await page.getByTestId('edge-legend').textContent()).toContain(metricDefinition('edge-score.acdc').label);
+    await shot('14-acdc-scored');
+
+    // The slider hides edges whose |score| is below it: set it between two scores.
+    // The range input snaps to its step: the threshold in force is the value it reports back.
+    const threshold = await page.getByTestId('threshold').evaluate((el, v) => {
+      const input = el as HTMLInputElement;
+      input.value = String(v);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      return Number(input.value);
+    }, magnitudes[Math.floor(magnitudes.length / 2)]);
+    const kept = edges.filter((e) => Math.abs(e.score) >= threshold).map((e) => e.id).sort();
+    await expect.poll(async () => (await canvasIds('edge')).sort()).toEqual(kept);
+    expect(kept.length).toBeLessThan(edges.length);
+    await shot('14-acdc-pruned');
+    await page.getByTestId('threshold').evaluate((el) => {
+      (el as HTMLInputElement).value = '0';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  });
+
+  it('evaluates with reference values, and a metric shows its definition on hover', async () => {
+    await page.getByTestId('evaluate').click();
+    await page.getByTestId('evaluation-context').waitFor({ timeout: 120_000 });
+    const value = async (testid: string): Promise<number> => Number((await page.getByTestId(testid).textContent())?.trim());
+    const [fc, ff, fe, faith] = [await value('f-circuit'), await value('f-full'), await value('f-empty'), await value('faithfulness')];
+    for (const v of [fc, ff, fe, faith]) expect(Number.isFinite(v)).toBe(true);
+    // Faithfulness is F(circuit) / F(full), each shown to 3 decimals: the ratio within the rounding.
+    const slack = 0.0005 * (1 / Math.abs(ff) + Math.abs(fc) / ff ** 2) + 0.0005;
+    expect(Math.abs(faith - fc / ff)).toBeLessThanOrEqual(slack);
+    const context = (await page.getByTestId('evaluation-context').textContent()) ?? '';
+    expect(context).toContain('ioi-mixed');
+    expect(context).toMatch(/n = 12 prompts/);
+
+    await page.locator('[data-testid="metric-info"][data-metric="faithfulness"]').hover();
+    const popover = page.locator('[data-testid="metric-definition"][data-metric="faithfulness"]');
+    await popover.waitFor();
+    const text = (await popover.textContent()) ?? '';
+    expect(text).toContain(metricDefinition('faithfulness').definition);
+    expect(text).toContain(metricDefinition('faithfulness').formula);
+    expect(text).toContain('n = 12 prompts');
+    await shot('14-metric-definition');
+  });
+});
+
+/** A node id as a cytoscape selector id (escapes the dot of a1.h2). */
+function CSS_ID(nodeId: string): string {
+  return nodeId.replace(/\./g, '\\.');
+}
+
+describe('no errors', () => {
+  it('logged no errors and no CSP violations', () => {
+    expect(problems.map((p) => p.slice(0, 400))).toEqual([]);
+  });
+});
+
