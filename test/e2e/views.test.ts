@@ -4,7 +4,7 @@
  * driven in headless Chromium. Screenshots go to test-results/e2e/ and, for the README, to
  * docs/screenshots/14-*.png with CWB_README_SHOTS=1.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { createDefaultServices, type DefaultServices } from '../../src/main/api/
 import { ApiRouter } from '../../src/main/api/router';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { edgeLabel, nodeIdOfLabel } from '../../src/renderer/src/circuit/modelGraph';
+import { generate } from '../../src/main/datasets';
 import { metricDefinition } from '../../src/shared/metrics/definitions';
 import { launchChromium } from '../helpers/browser';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
@@ -22,6 +23,7 @@ const SHOTS = resolve(ROOT, 'test-results/e2e');
 const README_SHOTS = resolve(ROOT, 'docs/screenshots');
 
 let services: DefaultServices;
+let modelDir: string;
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
@@ -66,7 +68,7 @@ async function dragEdge(source: string, target: string): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   mkdirSync(README_SHOTS, { recursive: true });
-  const modelDir = await writeTaskModel(join(await makeTmpDir('cwb-views-model-'), 'workbench-test-model'), 11);
+  modelDir = await writeTaskModel(join(await makeTmpDir('cwb-views-model-'), 'workbench-test-model'), 11);
   const dataDir = await makeTmpDir('cwb-views-data-');
   services = await createDefaultServices({ appVersion: '0.0.0-e2e', modelDir, dataDir, log: () => undefined });
   server = await startServer({ router: new ApiRouter(services), rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
@@ -229,6 +231,66 @@ describe('issue 14 in the browser at 1280x720', () => {
     expect(text).toContain(metricDefinition('faithfulness').formula);
     expect(text).toContain('n = 12 prompts');
     await shot('14-metric-definition');
+  });
+
+  it('patches the residual stream by position on the mixed-template dataset: one panel per template, named positions', async () => {
+    await page.getByTestId('open-analyses').click();
+    await page.getByTestId('analysis-dataset').selectOption({ label: 'ioi-mixed (12)' });
+    await page.getByTestId('analysis-kind').selectOption('patching');
+    await page.getByTestId('analysis-target').selectOption('resid');
+    await page.getByTestId('analysis-run').click();
+    await page.getByTestId('run-view').waitFor();
+    // The templates the generator used for these 12 items (same task, n and seed as the form).
+    const templates = [...new Set(generate('ioi', { n: 12, seed: 2 }).map((i) => i.template))];
+    expect(templates.length).toBeGreaterThan(1);
+    await expect.poll(() => page.getByTestId('chart-panel').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(templates.length);
+    const titles = await page.getByTestId('chart-panel').evaluateAll((els) => els.map((e) => e.getAttribute('data-title') ?? ''));
+    for (const t of templates) expect(titles.some((title) => title.includes(`template ${t}`)), t).toBe(true);
+    // Every row lands in one panel: the prompts of the panels add up to the dataset.
+    expect(titles.reduce((sum, t) => sum + Number(/\((\d+) prompts\)/.exec(t)?.[1] ?? 0), 0)).toBe(12);
+    const labels = await page.getByTestId('chart-panel').evaluateAll((els) => els.map((e) => (e.getAttribute('data-x-labels') ?? '').split('|')));
+    for (const l of labels) expect(l).toEqual(expect.arrayContaining(['IO', 'S1', 'S2', 'END']));
+    await shot('14-patching-panels');
+  });
+
+  it('shows the logit lens top tokens per layer and position', async () => {
+    await page.getByTestId('open-analyses').click();
+    await page.getByTestId('analysis-kind').selectOption('logit-lens');
+    await page.getByTestId('analysis-run').click();
+    const table = page.locator('[data-testid="table-panel"][data-panel="logit-lens-top"]');
+    await table.waitFor({ timeout: 60_000 });
+    const header = await table.locator('th').allTextContents();
+    const rows = await table.locator('tbody tr').count();
+    // One row per stage (the line chart's stages), one column per prompt token.
+    expect(rows).toBeGreaterThan(1);
+    expect(header[0]).toBe('stage');
+    expect(header.length).toBeGreaterThan(5);
+    expect(await table.locator('tbody tr').first().locator('td').nth(1).textContent()).toMatch(/\d+%/);
+    await shot('14-logit-lens-top-tokens');
+  });
+
+  it('shows every head\'s attention for a typed prompt, and enlarges one on click', async () => {
+    await page.getByTestId('open-analyses').click();
+    await page.getByTestId('analysis-kind').selectOption('attention');
+    const prompt = 'When Mary and John went to the store, John gave a drink to';
+    await page.getByTestId('analysis-prompt').fill(prompt);
+    await page.getByTestId('analysis-run').click();
+    await page.getByTestId('attention-grid').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('attention-prompt').textContent()).toContain(prompt);
+    // One cell per head of the model (its config on disk).
+    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { n_layer: number; n_head: number };
+    expect(await page.getByTestId('attention-cell').count()).toBe(config.n_layer * config.n_head);
+    await page.locator('[data-testid="attention-cell"][data-head="L1H2"]').click();
+    await expect.poll(() => page.getByTestId('chart-panel').first().getAttribute('data-title')).toBe('Attention pattern L1H2');
+    await shot('14-attention-grid');
+  });
+
+  it('fits a 1920x1080 screen too', async () => {
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.getByTestId('sidebar-circuit').first().click();
+    await page.getByTestId('circuit-editor').waitFor();
+    await shot('14-editor-1920');
+    await page.setViewportSize({ width: 1280, height: 720 });
   });
 });
 

@@ -73,6 +73,8 @@ export interface HeatmapSpec {
   values: readonly number[];
   /** 'diverging' centres the colour scale on zero. */
   scale?: 'diverging' | 'sequential';
+  /** What the colour means, with its unit (written above the colour bar). */
+  valueName?: string;
 }
 
 export function heatmapOption(spec: HeatmapSpec): EChartsOption {
@@ -97,7 +99,7 @@ export function heatmapOption(spec: HeatmapSpec): EChartsOption {
     grid: { left: 80, right: 90, top: 50, bottom: 70 },
     xAxis: { type: 'category', data: [...spec.xLabels], name: spec.xName, nameLocation: 'middle', nameGap: 45, ...axisStyle, axisLabel: { color: MUTED, rotate: cols > 8 ? 45 : 0, interval: 0 }, splitArea: { show: false } },
     yAxis: { type: 'category', data: [...spec.yLabels], name: spec.yName, ...axisStyle, axisLabel: { color: MUTED, interval: 0 } },
-    visualMap: { min, max, calculable: true, orient: 'vertical', right: 10, top: 'center', inRange: { color: diverging ? DIVERGING : SEQUENTIAL }, textStyle: { color: MUTED }, precision: 3 },
+    visualMap: { min, max, calculable: true, orient: 'vertical', right: 10, top: 'center', ...(spec.valueName ? { text: [spec.valueName, ''], textGap: 8 } : {}), inRange: { color: diverging ? DIVERGING : SEQUENTIAL }, textStyle: { color: MUTED }, precision: 3 },
     series: [{ type: 'heatmap', data, emphasis: { itemStyle: { borderColor: TEXT, borderWidth: 1 } }, progressive: 0 }],
   };
 }
