@@ -285,6 +285,28 @@ describe('issue 14 in the browser at 1280x720', () => {
     await shot('14-attention-grid');
   });
 
+  it('edits a head with a strength and shows the top predictions before and after, in the form', async () => {
+    await page.getByTestId('open-editing').click();
+    await page.getByTestId('head-strength').fill('2');
+    await page.getByTestId('head-run').click();
+    const table = page.getByTestId('head-predictions');
+    await table.waitFor({ timeout: 90_000 });
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(rows.length).toBe(5); // the operation's default top k
+    // Each side lists its predictions most probable first.
+    for (const column of [2, 4]) {
+      const probs = rows.map((r) => Number.parseFloat(r[column]));
+      expect(probs.every(Number.isFinite)).toBe(true);
+      expect([...probs].sort((a, b) => b - a)).toEqual(probs);
+    }
+    // Strength 2 towards the reflection (-before): after = before + 2 (-before - before) = -3 before, shown to 3 decimals.
+    const before = Number(await page.getByTestId('head-projection-before').textContent());
+    const after = Number(await page.getByTestId('head-projection-after').textContent());
+    expect(Number.isFinite(before) && Number.isFinite(after)).toBe(true);
+    expect(Math.abs(after + 3 * before)).toBeLessThanOrEqual(0.0005 + 3 * 0.0005);
+    await shot('14-head-edit');
+  });
+
   it('fits a 1920x1080 screen too', async () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.getByTestId('sidebar-circuit').first().click();

@@ -16,9 +16,9 @@ export function valueName(metricId: string): string {
 }
 
 export type ResultPanel =
-  | { type: 'chart'; id: string; title: string; option: EChartsOption; csv: string; tall?: boolean }
+  | { type: 'chart'; id: string; title: string; option: EChartsOption; csv: string; tall?: boolean; metric?: string }
   | { type: 'graph'; id: string; title: string; graph: CircuitGraphView; csv: string }
-  | { type: 'table'; id: string; title: string; columns: string[]; rows: Cell[][]; csv: string; metric?: string }
+  | { type: 'table'; id: string; title: string; columns: string[]; rows: Cell[][]; csv: string; metric?: string; shade?: (number | null)[][]; columnMetrics?: (string | null)[] }
   | { type: 'tokens'; id: string; title: string; examples: TokenExample[]; csv: string };
 
 export interface TokenExample {
@@ -37,7 +37,7 @@ function logitLensPanels(r: LogitLensView): ResultPanel[] {
   const series = [...r.perPrompt.slice(0, 50).map((values, i) => ({ name: `prompt ${i}`, values, faint: true })), { name: 'mean', values: r.mean }];
   const header = ['stage', 'mean', ...r.perPrompt.map((_, i) => `prompt ${i}`)];
   const rows = r.stages.map((stage, s) => [stage, r.mean[s], ...r.perPrompt.map((p) => p[s])]);
-  const panels: ResultPanel[] = [{ type: 'chart', id: 'logit-lens', title: `Logit lens (${r.side})`, option: lineOption(`Logit lens: logit difference by layer (${r.side})`, r.stages, series, `logit diff (${metricDefinition('logit-lens').unit})`), csv: toCsv(header, rows) }];
+  const panels: ResultPanel[] = [{ type: 'chart', id: 'logit-lens', metric: 'logit-lens', title: `Logit lens (${r.side})`, option: lineOption(`Logit lens: logit difference by layer (${r.side})`, r.stages, series, `logit diff (${metricDefinition('logit-lens').unit})`), csv: toCsv(header, rows) }];
   if (r.topTokens) panels.push(lensTopTokensPanel(r.topTokens));
   return panels;
 }
@@ -55,6 +55,8 @@ export function lensTopTokensPanel(t: LensTopTokensView): ResultPanel {
     metric: 'logit-lens-top-k',
     columns,
     rows,
+    // Each cell shaded by its top token's probability.
+    shade: t.stages.map((_, s) => [null, ...t.top[s].map((c) => c[0]?.prob ?? 0)]),
     csv: toCsv(['stage', 'position', 'token', 'rank', 'predicted', 'probability'], csvRows),
   };
 }
@@ -66,6 +68,7 @@ function dlaPanels(r: DlaView): ResultPanel[] {
       type: 'chart',
       id: 'dla-heads',
       title: 'Direct logit attribution per head',
+      metric: 'direct-logit-attribution',
       option: heatmapOption({ title: 'Direct logit attribution (layers × heads)', xLabels: headLabels(H), yLabels: layerLabels(L), xName: 'head', yName: 'layer', values: r.heads.values, valueName: valueName('direct-logit-attribution') }),
       csv: matrixCsv('layer', 'head', layerLabels(L), headLabels(H), r.heads.values),
     },
@@ -86,6 +89,7 @@ function dlaPanels(r: DlaView): ResultPanel[] {
     panels.push({
       type: 'chart',
       id: g === 0 ? 'dla-positions' : `dla-positions-${g}`,
+      metric: 'dla-by-position',
       title: `Direct logit attribution by source position${suffix}`,
       option: heatmapOption({ title: `Attention DLA by source position (layers × positions)${suffix}`, xLabels: byPos.positions, yLabels: layerLabels(L), xName: 'position', yName: 'layer', values, valueName: valueName('dla-by-position') }),
       csv: matrixCsv('layer', 'position', layerLabels(L), byPos.positions, values),
@@ -112,6 +116,7 @@ function patchPanels(r: PatchView, group: { id: string; title: string } = { id: 
         type: 'chart',
         id: `patch-${r.target}${group.id}`,
         title,
+        metric: 'normalised-patching-effect',
         option: heatmapOption({ title: `${title}: ${rowAxis} × ${colAxis}`, xLabels: cols, yLabels: rows, xName: colAxis, yName: rowAxis, values: r.values, valueName: colour }),
         csv: matrixCsv(rowAxis, colAxis, rows, cols, r.values),
       },
@@ -126,6 +131,7 @@ function patchPanels(r: PatchView, group: { id: string; title: string } = { id: 
       type: 'chart',
       id: `patch-${r.target}${group.id}`,
       title,
+      metric: 'normalised-patching-effect',
       tall: true,
       option: heatmapOption({ title: `${title}: heads × positions`, xLabels: cols, yLabels: rows, xName: 'position', yName: 'head', values: r.values, valueName: colour }),
       csv: matrixCsv('head', 'position', rows, cols, r.values),
@@ -152,6 +158,7 @@ export function attentionPanels(r: AttentionView, layer: number, head: number): 
     {
       type: 'chart',
       id: `attention-L${layer}H${head}`,
+      metric: 'attention-probability',
       title: `Attention pattern L${layer}H${head}`,
       tall: T > 12,
       option: heatmapOption({ title: `Attention pattern of L${layer}H${head} (destination × source)`, xLabels: labels, yLabels: queryLabels, xName: 'source token', yName: 'destination', values, scale: 'sequential', valueName: valueName('attention-probability') }),
@@ -171,6 +178,7 @@ function correlationPanels(r: CorrelationView): ResultPanel[] {
     {
       type: 'chart',
       id: 'correlation',
+      metric: 'correlation-pearson',
       title: `Correlation L${r.layer}H${r.head}`,
       option: scatterOption(`L${r.layer}H${r.head}: output · U[token] vs ${yName}`, 'projection on U[token]', yName, [group('correct', '#6ea8fe'), group('incorrect', '#f28b82')]),
       csv: toCsv(['row', 'answer', 'projection', r.y], r.points.map((p) => [p.row, p.answer, p.projection, p.y])),
@@ -187,7 +195,8 @@ function copyScorePanels(r: CopyScoresView): ResultPanel[] {
     rows.push([`L${l}H${h}`, r.copying[i], r.negative[i], ...(r.antonym ? [r.antonym[i]] : [])]);
   }
   rows.sort((a, b) => Number(b[1]) - Number(a[1]));
-  return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows) }];
+  const columnMetrics = [null, 'copy-score.copying', 'copy-score.negative', ...(r.antonym ? ['copy-score.antonym'] : [])];
+  return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows), columnMetrics }];
 }
 
 function neuroscopePanels(r: NeuroscopeView): ResultPanel[] {
