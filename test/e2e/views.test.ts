@@ -143,6 +143,7 @@ describe('issue 14 in the browser at 1280x720', () => {
     console.log(`built ${EDGES.length} edges and ${NODES.length} nodes in ${actions} actions (${EDGES.length} drags)`);
     // 2 to add the nodes by name, one drag per edge, one q/k/v choice per edge into a head.
     expect(actions).toBe(2 + EDGES.length + EDGES.filter((e) => e[2]).length);
+    await page.mouse.move(2, 400); // off the canvas: no hover card in the picture
     await shot('14-drawn-circuit');
   });
 
@@ -152,12 +153,16 @@ describe('issue 14 in the browser at 1280x720', () => {
     await page.getByTestId('group-create').click();
     await page.getByTestId('group-collapse').click();
     await expect.poll(() => canvasIds('node.collapsed')).toHaveLength(1);
+    await page.mouse.move(2, 400);
     // The members are gone from the canvas; their edges now end at the supernode.
     expect(await canvasIds(`#${CSS_ID(id('L1H2'))}, #${CSS_ID(id('L1H3'))}`)).toEqual([]);
     const [group] = await canvasIds('node.collapsed');
     expect((await canvasIds(`edge[target = "${group}"], edge[source = "${group}"]`)).length).toBeGreaterThan(0);
     await shot('14-supernode-collapsed');
-    await page.getByTestId('group-collapse').click();
+    // Expanded again from the supernode's context menu (right click on the canvas).
+    const at = await nodePoint(group);
+    await page.mouse.click(at.x, at.y, { button: 'right' });
+    await page.getByTestId('context-menu').getByRole('menuitem', { name: 'Expand' }).click();
     await expect.poll(() => canvasIds('node.collapsed')).toHaveLength(0);
     expect((await canvasIds('edge')).length).toBe(EDGES.length);
   });

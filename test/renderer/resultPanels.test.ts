@@ -97,7 +97,7 @@ describe('result panels', () => {
     if (second.type !== 'chart') throw new Error('expected a chart');
     expect((second.option.xAxis as { data: string[] }).data).toEqual(['S1', 'IO', 'S2', 'END']);
     // The colour bar names the metric and its unit, from the definitions registry.
-    expect((second.option.visualMap as { text: string[] }).text[0].replace(/\n/g, ' ')).toBe(`${metricDefinition('normalised-patching-effect').label} (${metricDefinition('normalised-patching-effect').unit})`);
+    expect((second.option.title as { subtext: string }).subtext).toBe(`colour: ${metricDefinition('normalised-patching-effect').label} (${metricDefinition('normalised-patching-effect').unit})`);
   });
 
   it('lists the logit lens top tokens per layer and position, most probable first', () => {

@@ -123,7 +123,7 @@ export function projectElements(doc: CircuitDocument, options: ProjectionOptions
       const { color, width } = edgeStyle(e.score, maxAbs);
       const prior = merged.get(id);
       const count = (Number(prior?.data.count) || 0) + 1;
-      merged.set(id, { group: 'edges', data: { id, source, target, label: `${count} edges`, color: prior?.data.color && prior.data.color !== color ? UNSCORED : color, width: Math.max(width, Number(prior?.data.width) || 0), count }, classes: 'merged' });
+      merged.set(id, { group: 'edges', data: { id, source, target, label: count === 1 ? '1 edge' : `${count} edges`, color: prior?.data.color && prior.data.color !== color ? UNSCORED : color, width: Math.max(width, Number(prior?.data.width) || 0), count }, classes: 'merged' });
       continue;
     }
     const { color, width } = edgeStyle(e.score, maxAbs);
