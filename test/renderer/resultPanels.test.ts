@@ -112,4 +112,24 @@ describe('result panels', () => {
     expect(table.rows[1]).toEqual(['L0 post', ' Mary 90% ·  the 5%', ' John 70% ·  Mary 20%']);
     expect(table.csv.split('\r\n')[1]).toBe('embed,0,When,1, the,0.5');
   });
+
+  it('shows DLA by source position one panel per template group, none dropped, positions named by the template', () => {
+    const table = (positions: string[], prompts: number) => ({ length: positions.length, positions, shape: [1, 1, positions.length] as [number, number, number], values: positions.map(() => 1), prompts });
+    const r: DlaView = {
+      kind: 'dla', side: 'clean', components: ['embed'], mean: [0], heads: { shape: [1, 1], values: [0] },
+      byPosition: [table(['IO', 'S1', 'S2', 'END'], 3), table(['S1', 'IO', 'X', 'S2', 'END'], 2)],
+      panels: [
+        { key: 'a', template: 'ioi/a', length: 4, rows: [0, 1, 2], positions: ['IO', 'S1', 'S2', 'END'] },
+        { key: 'b', template: 'ioi/b', length: 5, rows: [3, 4], positions: ['S1', 'IO', 'X', 'S2', 'END'] },
+      ],
+    };
+    const charts = resultPanels(r).filter((p) => p.id.startsWith('dla-positions'));
+    expect(charts.map((p) => p.title)).toEqual([
+      'Direct logit attribution by source position — template ioi/a (3 prompts)',
+      'Direct logit attribution by source position — template ioi/b (2 prompts)',
+    ]);
+    const second = charts[1];
+    if (second.type !== 'chart') throw new Error('expected a chart');
+    expect((second.option.xAxis as { data: string[] }).data).toEqual(['S1', 'IO', 'X', 'S2', 'END']);
+  });
 });
