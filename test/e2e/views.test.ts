@@ -256,6 +256,14 @@ describe('issue 14 in the browser at 1280x720', () => {
     const labels = await page.getByTestId('chart-panel').evaluateAll((els) => els.map((e) => (e.getAttribute('data-x-labels') ?? '').split('|')));
     for (const l of labels) expect(l).toEqual(expect.arrayContaining(['IO', 'S1', 'S2', 'END']));
     await shot('14-patching-panels');
+
+    // Or one template, picked in the form: one panel, titled with it, positions still named.
+    await page.getByTestId('open-analyses').click();
+    await page.getByTestId('analysis-template').selectOption(templates[0]);
+    await page.getByTestId('analysis-run').click();
+    await expect.poll(() => page.getByTestId('chart-panel').first().getAttribute('data-title'), { timeout: 60_000 }).toContain(`template ${templates[0]}`);
+    expect(await page.getByTestId('chart-panel').count()).toBe(1);
+    expect((await page.getByTestId('chart-panel').first().getAttribute('data-x-labels'))?.split('|')).toEqual(expect.arrayContaining(['IO', 'S1', 'S2', 'END']));
   });
 
   it('shows the logit lens top tokens per layer and position', async () => {

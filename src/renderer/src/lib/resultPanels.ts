@@ -213,7 +213,7 @@ export function resultPanels(r: ResultView, head: { layer: number; head: number 
     case 'dla':
       return dlaPanels(r);
     case 'patch':
-      return patchPanels(r);
+      return patchPanels(r, r.template ? { id: '', title: ` — template ${r.template}` } : undefined);
     case 'patch-groups':
       return patchGroupPanels(r);
     case 'attention':

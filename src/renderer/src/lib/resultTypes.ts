@@ -34,6 +34,8 @@ export interface PatchView {
   labels: Record<string, string[]>;
   values: number[];
   hookPoint: string;
+  /** By position on one template group: the template whose named positions label the columns. */
+  template?: string;
 }
 
 /** Patching by position on a dataset that mixes templates: one panel per template group. */

@@ -14,6 +14,8 @@ export class AnalysisLauncher {
   target = $state<PatchTarget>('heads');
   direction = $state<'denoise' | 'noise'>('denoise');
   item = $state(0);
+  /** Patching / DLA: only this template's items ('' = all, one panel per template). */
+  template = $state('');
   /** Attention: a typed prompt (all heads of the model on it) instead of a dataset item. */
   prompt = $state('');
   layer = $state(0);
@@ -34,10 +36,11 @@ export class AnalysisLauncher {
     const base = { datasetId: this.datasetId, kind: this.kind };
     switch (this.kind) {
       case 'logit-lens':
-      case 'dla':
         return { ...base, side: this.side };
+      case 'dla':
+        return { ...base, side: this.side, ...(this.template ? { template: this.template } : {}) };
       case 'patching':
-        return { ...base, target: this.target, direction: this.direction };
+        return { ...base, target: this.target, direction: this.direction, ...(this.template ? { template: this.template } : {}) };
       case 'attention':
         return { ...base, item: this.item };
       case 'correlation':
