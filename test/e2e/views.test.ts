@@ -324,6 +324,14 @@ describe('issue 14 in the browser at 1280x720', () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.getByTestId('sidebar-circuit').first().click();
     await page.getByTestId('circuit-editor').waitFor();
+    // A head's hover card: its edges and, from the project's attention run, where it looks.
+    await expect.poll(() => canvasIds('node')).toContain(id('L1H2'));
+    const at = await nodePoint(id('L1H2'));
+    await page.mouse.move(at.x, at.y);
+    const card = page.getByTestId('hover-card');
+    await card.waitFor();
+    expect(await card.textContent()).toContain('L1H2');
+    expect(await page.getByTestId('hover-facts').textContent()).toMatch(/Attends most \(last position\): .+ at \d+, [\d.]+%/);
     await shot('14-editor-1920');
     await page.setViewportSize({ width: 1280, height: 720 });
   });
