@@ -109,9 +109,9 @@ describe('issue 14 in the browser at 1280x720', () => {
     // Below 1400 px the jobs panel starts collapsed.
     expect(await page.getByTestId('toggle-jobs').getAttribute('aria-expanded')).toBe('false');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('skip-link');
+    expect(await page.locator(':focus').getAttribute('data-testid')).toBe('skip-link');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main-area');
+    expect(await page.locator(':focus').getAttribute('id')).toBe('main-area');
   });
 
   it('builds the IOI-style 6-node / 9-edge circuit by dragging edges', async () => {
@@ -200,7 +200,7 @@ describe('issue 14 in the browser at 1280x720', () => {
     // The slider hides edges whose |score| is below it: set it between two scores.
     // The range input snaps to its step: the threshold in force is the value it reports back.
     const threshold = await page.getByTestId('threshold').evaluate((el, v) => {
-      const input = el as HTMLInputElement;
+      const input = el as unknown as { value: string; dispatchEvent(e: Event): boolean };
       input.value = String(v);
       input.dispatchEvent(new Event('input', { bubbles: true }));
       return Number(input.value);
@@ -210,7 +210,7 @@ describe('issue 14 in the browser at 1280x720', () => {
     expect(kept.length).toBeLessThan(edges.length);
     await shot('14-acdc-pruned');
     await page.getByTestId('threshold').evaluate((el) => {
-      (el as HTMLInputElement).value = '0';
+      (el as unknown as { value: string }).value = '0';
       el.dispatchEvent(new Event('input', { bubbles: true }));
     });
   });
