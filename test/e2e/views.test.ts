@@ -296,6 +296,17 @@ describe('issue 14 in the browser at 1280x720', () => {
     await page.locator('[data-testid="attention-cell"][data-head="L1H2"]').click();
     await expect.poll(() => page.getByTestId('chart-panel').first().getAttribute('data-title')).toBe('Attention pattern L1H2');
     await shot('14-attention-grid');
+
+    // A dataset item instead, then the next item: a new run on item 1 of the same dataset.
+    await page.getByTestId('open-analyses').click();
+    await page.getByTestId('analysis-prompt').fill('');
+    await page.getByTestId('analysis-item').fill('0');
+    await page.getByTestId('analysis-run').click();
+    await page.getByTestId('attention-next').waitFor({ timeout: 60_000 });
+    const items = generate('ioi', { n: 12, seed: 2 });
+    expect(await page.getByTestId('attention-prompt').textContent()).toContain(items[0].clean);
+    await page.getByTestId('attention-next').click();
+    await expect.poll(() => page.getByTestId('attention-prompt').textContent(), { timeout: 60_000 }).toContain(items[1].clean);
   });
 
   it('edits a head with a strength and shows the top predictions before and after, in the form', async () => {
