@@ -29,7 +29,7 @@ describe('model nodes', () => {
     expect(edgeAllowed(n('a0.h0'), n('m0'))).toBeNull();
     expect(edgeAllowed(n('m0'), n('a1.h0'), 'k')).toBeNull();
     expect(edgeAllowed(n('a0.h0'), n('a0.h1'), 'q')).toBe('L0H0 is not upstream of L0H1.');
-    expect(edgeAllowed(n('m0'), n('m0'))).toBe('MLP 0 is not upstream of MLP 0.');
+    expect(edgeAllowed(n('m0'), n('m0'))).toBe('MLP0 is not upstream of MLP0.');
     expect(edgeAllowed(n('input'), n('a0.h0'))).toBe('An edge into head L0H0 needs its input: q, k or v.');
     expect(edgeAllowed(n('input'), n('logits'), 'q')).toBe('Only heads have q/k/v inputs; Logits has one input.');
     expect(edgeAllowed(n('logits'), n('m1'))).toBe('The logits send nothing onwards.');

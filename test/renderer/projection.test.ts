@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CircuitDocument } from '../../src/renderer/src/circuit/document';
 import { diffClasses, diffDocument } from '../../src/renderer/src/circuit/diffGraph';
 import { COLUMN_GAP, layeredPosition, ROW_GAP } from '../../src/renderer/src/circuit/layout';
-import { edgeStyle, NEGATIVE, POSITIVE, projectElements, UNSCORED, visibleAt } from '../../src/renderer/src/circuit/projection';
+import { edgeStyle, groupElementId, NEGATIVE, POSITIVE, projectElements, UNSCORED, visibleAt } from '../../src/renderer/src/circuit/projection';
 
 const shape = { nLayer: 2, nHead: 4, attnOnly: false };
 
@@ -80,5 +80,30 @@ describe('projection', () => {
     expect(cls('a1.h1')).toContain('only-b');
     expect(cls('input')).toContain('both');
     expect(cls('input->a1.h1:q')).toBe('only-b');
+  });
+
+  it('collapses a supernode into one node whose edges join its members to the rest, and expands it again', () => {
+    const doc = scored();
+    const els = projectElements(doc, { threshold: 0, collapsed: new Set(['g1']) });
+    const ids = els.map((e) => e.data.id);
+    const g = groupElementId('g1');
+    expect(ids).not.toContain('a0.h0');
+    expect(ids).not.toContain('a1.h3');
+    expect(els.find((e) => e.data.id === g)).toMatchObject({ classes: 'group collapsed', data: { label: 'induction (2)' } });
+    // input -> a0.h0 becomes input -> group; a1.h3 -> logits becomes group -> logits; the inner edge a0.h0 -> a1.h3 goes.
+    const edges = els.filter((e) => e.group === 'edges').map((e) => `${e.data.source}->${e.data.target}`).sort();
+    expect(edges).toEqual(['input->group:g1', 'group:g1->logits', 'm1->logits'].sort());
+    // Expanded: the members are back inside the compound parent, with all four edges.
+    const open = projectElements(doc, { threshold: 0, collapsed: new Set() });
+    expect(open.find((e) => e.data.id === 'a0.h0')?.data.parent).toBe(g);
+    expect(open.filter((e) => e.group === 'edges')).toHaveLength(4);
+  });
+
+  it('shows a node\'s annotation under it on the canvas, as a label that takes no clicks', () => {
+    const doc = scored();
+    doc.annotate('copies the subject', 'a1.h3');
+    const note = projectElements(doc, { threshold: 0 }).find((e) => e.data.id === 'note:a1.h3');
+    expect(note?.data.label).toBe('✎ copies the subject');
+    expect(note?.interactive).toBe(false);
   });
 });

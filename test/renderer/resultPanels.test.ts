@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { matrixCsv, toCsv } from '../../src/renderer/src/lib/csv';
 import { attentionMatrix, resultPanels, tokenShade } from '../../src/renderer/src/lib/resultPanels';
-import type { AttentionView, CopyScoresView, DlaView, LogitLensView, PatchView } from '../../src/renderer/src/lib/resultTypes';
+import type { AttentionView, CopyScoresView, DlaView, LogitLensView, PatchGroupsView, PatchView } from '../../src/renderer/src/lib/resultTypes';
+import { metricDefinition } from '../../src/shared/metrics/definitions';
 
 describe('CSV', () => {
   it('quotes fields that need it and ends rows with CRLF', () => {
@@ -75,5 +76,60 @@ describe('result panels', () => {
   it('shades tokens by activation sign and size', () => {
     expect(tokenShade(2, 4)).toBe('rgba(110, 168, 254, 0.500)');
     expect(tokenShade(-8, 4)).toBe('rgba(242, 139, 130, 1.000)');
+  });
+
+  it('shows patching by position on mixed templates as one panel per template, columns named by the template', () => {
+    const panel = (template: string, positions: string[], rows: number[]): PatchGroupsView['panels'][number] => ({
+      key: template,
+      template,
+      length: positions.length,
+      rows,
+      positions,
+      result: { kind: 'patch', target: 'resid', direction: 'denoise', metric: 'logit-diff', axes: ['layer', 'position'], shape: [1, positions.length], labels: { layer: ['L0'], position: positions }, values: positions.map((_, i) => i / 10), hookPoint: 'resid_pre' },
+    });
+    const r: PatchGroupsView = { kind: 'patch-groups', target: 'resid', direction: 'denoise', metric: 'logit-diff', prompts: 5, panels: [panel('ioi-a', ['IO', 'S1', 'S2', 'END'], [0, 2, 4]), panel('ioi-b', ['S1', 'IO', 'S2', 'END'], [1, 3])] };
+    const panels = resultPanels(r);
+    expect(panels.map((p) => p.title)).toEqual([
+      'Activation patching: resid (denoise, logit-diff) — template ioi-a (3 prompts)',
+      'Activation patching: resid (denoise, logit-diff) — template ioi-b (2 prompts)',
+    ]);
+    const second = panels[1];
+    if (second.type !== 'chart') throw new Error('expected a chart');
+    expect((second.option.xAxis as { data: string[] }).data).toEqual(['S1', 'IO', 'S2', 'END']);
+    // The colour bar names the metric and its unit, from the definitions registry.
+    expect((second.option.title as { subtext: string }).subtext).toBe(`colour: ${metricDefinition('normalised-patching-effect').label} (${metricDefinition('normalised-patching-effect').unit})`);
+  });
+
+  it('lists the logit lens top tokens per layer and position, most probable first', () => {
+    const top = (a: string, pa: number, b: string, pb: number) => [{ token: a, id: 1, prob: pa }, { token: b, id: 2, prob: pb }];
+    const r: LogitLensView = {
+      kind: 'logit-lens', side: 'clean', convention: '', stages: ['embed', 'L0 post'], perPrompt: [[1, 2]], mean: [1, 2],
+      topTokens: { k: 2, stages: ['embed', 'L0 post'], tokens: ['When', ' Mary'], top: [[top(' the', 0.5, ',', 0.25), top(' and', 0.4, ' John', 0.1)], [top(' Mary', 0.9, ' the', 0.05), top(' John', 0.7, ' Mary', 0.2)]], item: 0 },
+    };
+    const table = resultPanels(r)[1];
+    if (table.type !== 'table') throw new Error('expected a table');
+    expect(table.columns).toEqual(['stage', '0:When', '1: Mary']);
+    expect(table.rows[1]).toEqual(['L0 post', ' Mary 90% ·  the 5%', ' John 70% ·  Mary 20%']);
+    expect(table.csv.split('\r\n')[1]).toBe('embed,0,When,1, the,0.5');
+  });
+
+  it('shows DLA by source position one panel per template group, none dropped, positions named by the template', () => {
+    const table = (positions: string[], prompts: number) => ({ length: positions.length, positions, shape: [1, 1, positions.length] as [number, number, number], values: positions.map(() => 1), prompts });
+    const r: DlaView = {
+      kind: 'dla', side: 'clean', components: ['embed'], mean: [0], heads: { shape: [1, 1], values: [0] },
+      byPosition: [table(['IO', 'S1', 'S2', 'END'], 3), table(['S1', 'IO', 'X', 'S2', 'END'], 2)],
+      panels: [
+        { key: 'a', template: 'ioi/a', length: 4, rows: [0, 1, 2], positions: ['IO', 'S1', 'S2', 'END'] },
+        { key: 'b', template: 'ioi/b', length: 5, rows: [3, 4], positions: ['S1', 'IO', 'X', 'S2', 'END'] },
+      ],
+    };
+    const charts = resultPanels(r).filter((p) => p.id.startsWith('dla-positions'));
+    expect(charts.map((p) => p.title)).toEqual([
+      'Direct logit attribution by source position — template ioi/a (3 prompts)',
+      'Direct logit attribution by source position — template ioi/b (2 prompts)',
+    ]);
+    const second = charts[1];
+    if (second.type !== 'chart') throw new Error('expected a chart');
+    expect((second.option.xAxis as { data: string[] }).data).toEqual(['S1', 'IO', 'X', 'S2', 'END']);
   });
 });

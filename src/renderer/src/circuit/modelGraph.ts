@@ -44,7 +44,7 @@ export function parseNodeId(id: string, shape?: ModelShape): NodeInfo | null {
   if (m) {
     const layer = Number(m[1]);
     if (shape && (layer >= shape.nLayer || shape.attnOnly)) return null;
-    return { id, kind: 'mlp', layer, label: `MLP ${layer}` };
+    return { id, kind: 'mlp', layer, label: `MLP${layer}` };
   }
   return null;
 }
@@ -76,7 +76,7 @@ export function edgeAllowed(source: NodeInfo, target: NodeInfo, input?: string):
   return null;
 }
 
-/** A node as people read it (L0H1, MLP 2, Embeddings, Logits); unknown ids stay as they are. */
+/** A node as people read it (L0H1, MLP2, Embeddings, Logits); unknown ids stay as they are. */
 export function nodeLabel(id: string): string {
   return parseNodeId(id)?.label ?? id;
 }
@@ -86,4 +86,15 @@ export function edgeLabel(key: string): string {
   const [source, rest = ''] = key.split('->');
   const [target, input] = rest.split(':');
   return `${nodeLabel(source)} → ${nodeLabel(target)}${input ? `.${input}` : ''}`;
+}
+
+/** The node id of a name as people write it (L0H1, MLP2, Embeddings, Logits; case and spaces ignored), or null. */
+export function nodeIdOfLabel(label: string, shape?: ModelShape): string | null {
+  const text = label.replace(/\s+/g, '').toLowerCase();
+  if (text === 'embeddings' || text === 'embed') return EMBED;
+  if (text === 'logits') return LOGITS;
+  const head = /^l(\d+)h(\d+)$/.exec(text);
+  const mlp = /^mlp(\d+)$/.exec(text);
+  const id = head ? headId(Number(head[1]), Number(head[2])) : mlp ? mlpId(Number(mlp[1])) : null;
+  return id && parseNodeId(id, shape) ? id : null;
 }

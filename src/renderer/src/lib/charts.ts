@@ -73,6 +73,8 @@ export interface HeatmapSpec {
   values: readonly number[];
   /** 'diverging' centres the colour scale on zero. */
   scale?: 'diverging' | 'sequential';
+  /** What the colour means, with its unit (written above the colour bar). */
+  valueName?: string;
 }
 
 export function heatmapOption(spec: HeatmapSpec): EChartsOption {
@@ -86,7 +88,8 @@ export function heatmapOption(spec: HeatmapSpec): EChartsOption {
   return {
     backgroundColor: CHART_BACKGROUND,
     animation: false,
-    title: { text: spec.title, textStyle: { color: TEXT, fontSize: 14 } },
+    // The colour bar's meaning and unit, under the title (where a long name never covers the plot).
+    title: { text: spec.title, textStyle: { color: TEXT, fontSize: 14 }, ...(spec.valueName ? { subtext: `colour: ${spec.valueName}`, subtextStyle: { color: MUTED, fontSize: 12 } } : {}) },
     tooltip: {
       // No string `position`: echarts then adds an arrow <div> with an inline style, which the CSP refuses.
       formatter: (p) => {
@@ -94,10 +97,10 @@ export function heatmapOption(spec: HeatmapSpec): EChartsOption {
         return `${escapeHtml(`${spec.yName} ${spec.yLabels[y]} · ${spec.xName} ${spec.xLabels[x]}`)}<br/><b>${formatValue(v)}</b>`;
       },
     },
-    grid: { left: 80, right: 90, top: 50, bottom: 70 },
+    grid: { left: 80, right: 90, top: spec.valueName ? 70 : 50, bottom: 70 },
     xAxis: { type: 'category', data: [...spec.xLabels], name: spec.xName, nameLocation: 'middle', nameGap: 45, ...axisStyle, axisLabel: { color: MUTED, rotate: cols > 8 ? 45 : 0, interval: 0 }, splitArea: { show: false } },
     yAxis: { type: 'category', data: [...spec.yLabels], name: spec.yName, ...axisStyle, axisLabel: { color: MUTED, interval: 0 } },
-    visualMap: { min, max, calculable: true, orient: 'vertical', right: 10, top: 'center', inRange: { color: diverging ? DIVERGING : SEQUENTIAL }, textStyle: { color: MUTED }, precision: 3 },
+    visualMap: { min, max, calculable: true, orient: 'vertical', right: 10, top: 'center',  inRange: { color: diverging ? DIVERGING : SEQUENTIAL }, textStyle: { color: MUTED }, precision: 3 },
     series: [{ type: 'heatmap', data, emphasis: { itemStyle: { borderColor: TEXT, borderWidth: 1 } }, progressive: 0 }],
   };
 }

@@ -6,12 +6,19 @@ import type { EChartsOption } from 'echarts';
 import type { CircuitGraphView } from '../../../shared/api/circuitTypes';
 import { heatmapOption, lineOption, scatterOption } from './charts';
 import { matrixCsv, toCsv, type Cell } from './csv';
-import type { AttentionView, CopyScoresView, CorrelationView, DlaView, LogitLensView, NeuroscopeView, PatchView, ResultView } from './resultTypes';
+import { metricDefinition } from '../../../shared/metrics/definitions';
+import type { AttentionView, CopyScoresView, CorrelationView, DlaView, LensTopTokensView, LogitLensView, NeuroscopeView, PatchGroupsView, PatchView, ResultView } from './resultTypes';
+
+/** A colour bar's or axis's name: the metric's label with its unit, from the definitions registry. */
+export function valueName(metricId: string): string {
+  const d = metricDefinition(metricId);
+  return `${d.label} (${d.unit})`;
+}
 
 export type ResultPanel =
-  | { type: 'chart'; id: string; title: string; option: EChartsOption; csv: string; tall?: boolean }
+  | { type: 'chart'; id: string; title: string; option: EChartsOption; csv: string; tall?: boolean; metric?: string }
   | { type: 'graph'; id: string; title: string; graph: CircuitGraphView; csv: string }
-  | { type: 'table'; id: string; title: string; columns: string[]; rows: Cell[][]; csv: string }
+  | { type: 'table'; id: string; title: string; columns: string[]; rows: Cell[][]; csv: string; metric?: string; shade?: (number | null)[][]; columnMetrics?: (string | null)[] }
   | { type: 'tokens'; id: string; title: string; examples: TokenExample[]; csv: string };
 
 export interface TokenExample {
@@ -30,7 +37,28 @@ function logitLensPanels(r: LogitLensView): ResultPanel[] {
   const series = [...r.perPrompt.slice(0, 50).map((values, i) => ({ name: `prompt ${i}`, values, faint: true })), { name: 'mean', values: r.mean }];
   const header = ['stage', 'mean', ...r.perPrompt.map((_, i) => `prompt ${i}`)];
   const rows = r.stages.map((stage, s) => [stage, r.mean[s], ...r.perPrompt.map((p) => p[s])]);
-  return [{ type: 'chart', id: 'logit-lens', title: `Logit lens (${r.side})`, option: lineOption(`Logit lens: logit difference by layer (${r.side})`, r.stages, series, 'logit diff'), csv: toCsv(header, rows) }];
+  const panels: ResultPanel[] = [{ type: 'chart', id: 'logit-lens', metric: 'logit-lens', title: `Logit lens (${r.side})`, option: lineOption(`Logit lens: logit difference by layer (${r.side})`, r.stages, series, `logit diff (${metricDefinition('logit-lens').unit})`), csv: toCsv(header, rows) }];
+  if (r.topTokens) panels.push(lensTopTokensPanel(r.topTokens));
+  return panels;
+}
+
+/** Top-k tokens per layer (rows) and position (columns), each cell the top token with its probability. */
+export function lensTopTokensPanel(t: LensTopTokensView): ResultPanel {
+  const columns = ['stage', ...t.tokens.map((tok, i) => `${i}:${tok}`)];
+  const cell = (c: { token: string; prob: number }[]): string => c.map((x) => `${JSON.stringify(x.token).slice(1, -1)} ${(100 * x.prob).toFixed(0)}%`).join(' · ');
+  const rows: Cell[][] = t.stages.map((stage, s) => [stage, ...t.top[s].map((c) => cell(c.slice(0, 3)))]);
+  const csvRows: Cell[][] = t.stages.flatMap((stage, s) => t.top[s].flatMap((c, pos) => c.map((x, rank) => [stage, pos, t.tokens[pos], rank + 1, x.token, x.prob] as Cell[])));
+  return {
+    type: 'table',
+    id: 'logit-lens-top',
+    title: `Logit lens: top ${Math.min(3, t.k)} tokens per layer and position${t.item !== undefined ? ` (item ${t.item})` : ''}`,
+    metric: 'logit-lens-top-k',
+    columns,
+    rows,
+    // Each cell shaded by its top token's probability.
+    shade: t.stages.map((_, s) => [null, ...t.top[s].map((c) => c[0]?.prob ?? 0)]),
+    csv: toCsv(['stage', 'position', 'token', 'rank', 'predicted', 'probability'], csvRows),
+  };
 }
 
 function dlaPanels(r: DlaView): ResultPanel[] {
@@ -40,12 +68,15 @@ function dlaPanels(r: DlaView): ResultPanel[] {
       type: 'chart',
       id: 'dla-heads',
       title: 'Direct logit attribution per head',
-      option: heatmapOption({ title: 'Direct logit attribution (layers × heads)', xLabels: headLabels(H), yLabels: layerLabels(L), xName: 'head', yName: 'layer', values: r.heads.values }),
+      metric: 'direct-logit-attribution',
+      option: heatmapOption({ title: 'Direct logit attribution (layers × heads)', xLabels: headLabels(H), yLabels: layerLabels(L), xName: 'head', yName: 'layer', values: r.heads.values, valueName: valueName('direct-logit-attribution') }),
       csv: matrixCsv('layer', 'head', layerLabels(L), headLabels(H), r.heads.values),
     },
   ];
-  const byPos = r.byPosition[0];
-  if (byPos) {
+  // One panel per template group (positions named by the template); nothing is dropped.
+  r.byPosition.forEach((byPos, g) => {
+    const group = r.panels?.[g];
+    const suffix = r.byPosition.length > 1 || group ? ` — ${group ? `template ${group.template}` : `length ${byPos.length}`} (${byPos.prompts} prompts)` : '';
     const [, , T] = byPos.shape;
     // Sum the heads of each layer: layer x position.
     const values = Array.from({ length: L * T }, (_, i) => {
@@ -57,18 +88,25 @@ function dlaPanels(r: DlaView): ResultPanel[] {
     });
     panels.push({
       type: 'chart',
-      id: 'dla-positions',
-      title: 'Direct logit attribution by source position',
-      option: heatmapOption({ title: 'Attention DLA by source position (layers × positions)', xLabels: byPos.positions, yLabels: layerLabels(L), xName: 'position', yName: 'layer', values }),
+      id: g === 0 ? 'dla-positions' : `dla-positions-${g}`,
+      metric: 'dla-by-position',
+      title: `Direct logit attribution by source position${suffix}`,
+      option: heatmapOption({ title: `Attention DLA by source position (layers × positions)${suffix}`, xLabels: byPos.positions, yLabels: layerLabels(L), xName: 'position', yName: 'layer', values, valueName: valueName('dla-by-position') }),
       csv: matrixCsv('layer', 'position', layerLabels(L), byPos.positions, values),
     });
-  }
+  });
   panels.push({ type: 'table', id: 'dla-components', title: 'Components', columns: ['component', 'mean'], rows: r.components.map((c, i) => [c, r.mean[i]]), csv: toCsv(['component', 'mean'], r.components.map((c, i) => [c, r.mean[i]])) });
   return panels;
 }
 
-function patchPanels(r: PatchView): ResultPanel[] {
-  const title = `Activation patching: ${r.target} (${r.direction}, ${r.metric})`;
+/** Patching by position on mixed templates: each template's panels, titled with the template and its prompts. */
+function patchGroupPanels(r: PatchGroupsView): ResultPanel[] {
+  return r.panels.flatMap((p, g) => patchPanels(p.result, { id: `-${g}`, title: ` — template ${p.template} (${p.rows.length} prompts)` }));
+}
+
+function patchPanels(r: PatchView, group: { id: string; title: string } = { id: '', title: '' }): ResultPanel[] {
+  const title = `Activation patching: ${r.target} (${r.direction}, ${r.metric})${group.title}`;
+  const colour = valueName('normalised-patching-effect');
   if (r.axes.length === 2) {
     const [rowAxis, colAxis] = r.axes;
     const rows = r.labels[rowAxis] ?? layerLabels(r.shape[0]);
@@ -76,9 +114,10 @@ function patchPanels(r: PatchView): ResultPanel[] {
     return [
       {
         type: 'chart',
-        id: `patch-${r.target}`,
+        id: `patch-${r.target}${group.id}`,
         title,
-        option: heatmapOption({ title: `${title}: ${rowAxis} × ${colAxis}`, xLabels: cols, yLabels: rows, xName: colAxis, yName: rowAxis, values: r.values }),
+        metric: 'normalised-patching-effect',
+        option: heatmapOption({ title: `${title}: ${rowAxis} × ${colAxis}`, xLabels: cols, yLabels: rows, xName: colAxis, yName: rowAxis, values: r.values, valueName: colour }),
         csv: matrixCsv(rowAxis, colAxis, rows, cols, r.values),
       },
     ];
@@ -90,10 +129,11 @@ function patchPanels(r: PatchView): ResultPanel[] {
   return [
     {
       type: 'chart',
-      id: `patch-${r.target}`,
+      id: `patch-${r.target}${group.id}`,
       title,
+      metric: 'normalised-patching-effect',
       tall: true,
-      option: heatmapOption({ title: `${title}: heads × positions`, xLabels: cols, yLabels: rows, xName: 'position', yName: 'head', values: r.values }),
+      option: heatmapOption({ title: `${title}: heads × positions`, xLabels: cols, yLabels: rows, xName: 'position', yName: 'head', values: r.values, valueName: colour }),
       csv: matrixCsv('head', 'position', rows, cols, r.values),
     },
   ];
@@ -118,9 +158,10 @@ export function attentionPanels(r: AttentionView, layer: number, head: number): 
     {
       type: 'chart',
       id: `attention-L${layer}H${head}`,
+      metric: 'attention-probability',
       title: `Attention pattern L${layer}H${head}`,
       tall: T > 12,
-      option: heatmapOption({ title: `Attention pattern of L${layer}H${head} (destination × source)`, xLabels: labels, yLabels: queryLabels, xName: 'source token', yName: 'destination', values, scale: 'sequential' }),
+      option: heatmapOption({ title: `Attention pattern of L${layer}H${head} (destination × source)`, xLabels: labels, yLabels: queryLabels, xName: 'source token', yName: 'destination', values, scale: 'sequential', valueName: valueName('attention-probability') }),
       csv: matrixCsv('destination', 'source', queryLabels, labels, values),
     },
   ];
@@ -137,6 +178,7 @@ function correlationPanels(r: CorrelationView): ResultPanel[] {
     {
       type: 'chart',
       id: 'correlation',
+      metric: 'correlation-pearson',
       title: `Correlation L${r.layer}H${r.head}`,
       option: scatterOption(`L${r.layer}H${r.head}: output · U[token] vs ${yName}`, 'projection on U[token]', yName, [group('correct', '#6ea8fe'), group('incorrect', '#f28b82')]),
       csv: toCsv(['row', 'answer', 'projection', r.y], r.points.map((p) => [p.row, p.answer, p.projection, p.y])),
@@ -153,7 +195,8 @@ function copyScorePanels(r: CopyScoresView): ResultPanel[] {
     rows.push([`L${l}H${h}`, r.copying[i], r.negative[i], ...(r.antonym ? [r.antonym[i]] : [])]);
   }
   rows.sort((a, b) => Number(b[1]) - Number(a[1]));
-  return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows) }];
+  const columnMetrics = [null, 'copy-score.copying', 'copy-score.negative', ...(r.antonym ? ['copy-score.antonym'] : [])];
+  return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows), columnMetrics }];
 }
 
 function neuroscopePanels(r: NeuroscopeView): ResultPanel[] {
@@ -170,7 +213,9 @@ export function resultPanels(r: ResultView, head: { layer: number; head: number 
     case 'dla':
       return dlaPanels(r);
     case 'patch':
-      return patchPanels(r);
+      return patchPanels(r, r.template ? { id: '', title: ` — template ${r.template}` } : undefined);
+    case 'patch-groups':
+      return patchGroupPanels(r);
     case 'attention':
       return attentionPanels(r, head.layer, head.head);
     case 'correlation':

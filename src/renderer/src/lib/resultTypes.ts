@@ -10,6 +10,7 @@ export interface LogitLensView {
   stages: string[];
   perPrompt: number[][];
   mean: number[];
+  topTokens?: LensTopTokensView;
 }
 
 export interface DlaView {
@@ -19,6 +20,8 @@ export interface DlaView {
   mean: number[];
   heads: { shape: [number, number]; values: number[] };
   byPosition: { length: number; positions: string[]; shape: [number, number, number]; values: number[]; prompts: number }[];
+  /** One per byPosition table: the template group it covers. */
+  panels?: { key: string; template: string; length: number; rows: number[]; positions: string[] }[];
 }
 
 export interface PatchView {
@@ -31,6 +34,28 @@ export interface PatchView {
   labels: Record<string, string[]>;
   values: number[];
   hookPoint: string;
+  /** By position on one template group: the template whose named positions label the columns. */
+  template?: string;
+}
+
+/** Patching by position on a dataset that mixes templates: one panel per template group. */
+export interface PatchGroupsView {
+  kind: 'patch-groups';
+  target: string;
+  direction: string;
+  metric: string;
+  prompts: number;
+  panels: { key: string; template: string; length: number; rows: number[]; positions: string[]; result: PatchView }[];
+}
+
+/** The logit lens's top tokens for one prompt: top[stage][position] = k tokens. */
+export interface LensTopTokensView {
+  k: number;
+  stages: string[];
+  tokens: string[];
+  top: { token: string; id: number; prob: number }[][][];
+  item?: number;
+  prompt?: string;
 }
 
 export interface AttentionView {
@@ -68,9 +93,9 @@ export interface NeuroscopeView {
   top: { prompt: number; position: number; activation: number; tokens: string[]; activations: number[] }[];
 }
 
-export type ResultView = LogitLensView | DlaView | PatchView | AttentionView | CorrelationView | CopyScoresView | NeuroscopeView;
+export type ResultView = LogitLensView | DlaView | PatchView | PatchGroupsView | AttentionView | CorrelationView | CopyScoresView | NeuroscopeView;
 
-const KINDS = new Set(['logit-lens', 'dla', 'patch', 'attention', 'correlation', 'copy-scores', 'neuroscope']);
+const KINDS = new Set(['logit-lens', 'dla', 'patch', 'patch-groups', 'attention', 'correlation', 'copy-scores', 'neuroscope']);
 
 export function asResultView(summary: unknown): ResultView | null {
   if (typeof summary !== 'object' || summary === null) return null;

@@ -206,6 +206,7 @@ export const RUN_VIEWS: Record<string, RunViewBuilder> = {
   'edit-head': headEditView,
   'edit-compare': compareView,
   'rome-covariance': momentView,
+  'study.run': (results) => [numbersPanel('study', 'Study: its numbers (the report holds the full write-up)', flattenNumbers(results[0]?.summary, '', 0))],
   'project-export': (results) => [numbersPanel('export', 'Project exported as a JSON bundle', flattenNumbers(results[0]?.summary, '', 0))],
 };
 

@@ -14,6 +14,10 @@ export class AnalysisLauncher {
   target = $state<PatchTarget>('heads');
   direction = $state<'denoise' | 'noise'>('denoise');
   item = $state(0);
+  /** Patching / DLA: only this template's items ('' = all, one panel per template). */
+  template = $state('');
+  /** Attention: a typed prompt (all heads of the model on it) instead of a dataset item. */
+  prompt = $state('');
   layer = $state(0);
   head = $state(0);
   neuron = $state(0);
@@ -32,10 +36,11 @@ export class AnalysisLauncher {
     const base = { datasetId: this.datasetId, kind: this.kind };
     switch (this.kind) {
       case 'logit-lens':
-      case 'dla':
         return { ...base, side: this.side };
+      case 'dla':
+        return { ...base, side: this.side, ...(this.template ? { template: this.template } : {}) };
       case 'patching':
-        return { ...base, target: this.target, direction: this.direction };
+        return { ...base, target: this.target, direction: this.direction, ...(this.template ? { template: this.template } : {}) };
       case 'attention':
         return { ...base, item: this.item };
       case 'correlation':
@@ -47,8 +52,23 @@ export class AnalysisLauncher {
     }
   }
 
+  /** Every head's attention on a typed prompt, or on one item of a dataset (a job; the run is saved). */
+  async attention(of: { prompt: string } | { datasetId: number; item: number }, title: string): Promise<RunOutcome | null> {
+    this.busy = true;
+    this.error = null;
+    try {
+      return await this.#jobs.run('analysis.attention', of, title);
+    } catch {
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Run as a job; resolves with the outcome (null when it failed or was cancelled: the jobs panel says why). */
   async run(datasetName: string | null): Promise<RunOutcome | null> {
+    if (this.kind === 'attention' && this.prompt.trim()) return this.attention({ prompt: this.prompt.trim() }, `Attention on "${this.prompt.trim().slice(0, 40)}"`);
+    if (this.kind === 'attention' && this.datasetId !== null) return this.attention({ datasetId: this.datasetId, item: this.item }, `Attention, item ${this.item}${datasetName ? ` of ${datasetName}` : ''}`);
     const params = this.params();
     if (!params) {
       this.error = 'Choose a dataset first (generate or import one).';

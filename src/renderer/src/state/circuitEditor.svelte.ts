@@ -45,12 +45,16 @@ export class CircuitEditor {
   selection = $state<string[]>([]);
   hovered = $state<string | null>(null);
   threshold = $state(0);
+  /** Supernodes shown collapsed (view state: not saved with the circuit). */
+  collapsed = $state<string[]>([]);
   saveStatus = $state<SaveStatus>('saved');
   error = $state<string | null>(null);
   evaluation = $state.raw<CircuitEvaluationOutcome | null>(null);
   /** The version (and document revision) the evaluation on screen was computed on. */
   evaluationOf = $state<{ version: number; revision: number } | null>(null);
   lastRun = $state<string | null>(null);
+  /** The discovery method whose scores the edges on screen carry (set by a discovery from this editor). */
+  scoredBy = $state<DiscoveryMethod | null>(null);
   conflict = $state.raw<SaveConflict | null>(null);
   versions = $state.raw<CircuitVersionMetaView[]>([]);
   versionDiff = $state.raw<VersionDiff | null>(null);
@@ -69,7 +73,7 @@ export class CircuitEditor {
 
   elements = $derived.by<ElementDef[]>(() => {
     void this.revision;
-    return this.doc ? projectElements(this.doc, { threshold: this.threshold }) : [];
+    return this.doc ? projectElements(this.doc, { threshold: this.threshold, collapsed: new Set(this.collapsed) }) : [];
   });
   maxScore = $derived.by(() => {
     void this.revision;
@@ -85,6 +89,11 @@ export class CircuitEditor {
   ) {
     this.#client = client;
     this.#jobs = jobs;
+  }
+
+  /** Collapse a supernode into one node, or expand it again. */
+  toggleCollapsed(groupId: string): void {
+    this.collapsed = this.collapsed.includes(groupId) ? this.collapsed.filter((g) => g !== groupId) : [...this.collapsed, groupId];
   }
 
   /** Load the head version (or, to look at one, an older `version`: editing it saves on top of the head). */
@@ -219,7 +228,10 @@ export class CircuitEditor {
       const saved = outcome.saved;
       this.lastRun = `${DISCOVERY_LABELS[method]} run ${outcome.run.id}: ${outcome.graph.edges.length} edges, ${outcome.graph.nodes.length} nodes${saved ? ` → ${saved.circuit.name} v${saved.version}` : ''}`;
       this.onSaved?.();
-      if (saved && saved.circuit.id === this.circuitId) await this.load();
+      if (saved && saved.circuit.id === this.circuitId) {
+        await this.load();
+        this.scoredBy = method;
+      }
       else if (saved) this.onOpenCircuit?.(saved.circuit.id, saved.circuit.name);
     } catch (error) {
       this.#failed(error);

@@ -41,6 +41,9 @@ export class ModelEditing {
   headLayer = $state(0);
   head = $state(0);
   headPrompt = $state('When Mary and John went to the store, John gave a drink to');
+  /** OV: how far to move the projection towards the target (1 = all the way). */
+  headStrength = $state(1);
+  headTarget = $state<'reflect' | 'zero'>('reflect');
   source = $state('Mary');
   plus = $state('John');
   minus = $state('Mary');
@@ -94,7 +97,7 @@ export class ModelEditing {
   async runHead(): Promise<void> {
     if (!this.canHead) return;
     await this.#job(async () => {
-      const words = this.headKind === 'ov' ? { source: this.source.trim(), plus: this.plus.trim(), ...(this.minus.trim() ? { minus: this.minus.trim() } : {}) } : { key: this.key.trim(), scoreChange: this.scoreChange };
+      const words = this.headKind === 'ov' ? { source: this.source.trim(), plus: this.plus.trim(), ...(this.minus.trim() ? { minus: this.minus.trim() } : {}), strength: this.headStrength, target: this.headTarget } : { key: this.key.trim(), scoreChange: this.scoreChange };
       this.headResult = await this.#jobs.run(
         'edit.head',
         { kind: this.headKind, layer: this.headLayer, head: this.head, prompt: this.headPrompt, ...words },

@@ -15,6 +15,8 @@ export interface NodeFacts {
   dlaRun: number | null;
   copying: number | null;
   negative: number | null;
+  /** Where the head looks from the last position of the attention run's prompt (its top source token). */
+  topAttended: { token: string; position: number; prob: number } | null;
   /** Which analyses to run to see more. */
   missing: string[];
 }
@@ -50,13 +52,20 @@ export class InspectorData {
   facts(nodeId: string, shape: ModelShape): NodeFacts | null {
     const info = parseNodeId(nodeId, shape);
     if (!info) return null;
-    const facts: NodeFacts = { label: info.label, attention: null, dla: null, dlaRun: null, copying: null, negative: null, missing: [] };
+    const facts: NodeFacts = { label: info.label, attention: null, dla: null, dlaRun: null, copying: null, negative: null, topAttended: null, missing: [] };
     if (info.kind !== 'head') return facts;
     const l = info.layer;
     const h = info.head ?? 0;
     const i = l * shape.nHead + h;
     const attention = this.results.attention;
-    if (attention?.kind === 'attention' && l < attention.shape[0]) facts.attention = attentionPanels(attention, l, h)[0];
+    if (attention?.kind === 'attention' && l < attention.shape[0]) {
+      facts.attention = attentionPanels(attention, l, h)[0];
+      const T = attention.shape[2];
+      const row = (((l * attention.shape[1] + h) * T) + (T - 1)) * T; // [L, H, T, T]: the last destination's row
+      let best = 0;
+      for (let k = 1; k < T; k++) if (attention.values[row + k] > attention.values[row + best]) best = k;
+      facts.topAttended = { token: attention.tokens[best] ?? '', position: best, prob: attention.values[row + best] };
+    }
     else facts.missing.push('an attention pattern');
     const dla = this.results.dla;
     if (dla?.kind === 'dla') {

@@ -1,4 +1,5 @@
 /** The main area's tabs: which views are open and which one is shown. */
+import { tabsOverCap } from '../lib/tabCap';
 
 export type TabKind = 'predict' | 'diagnostics' | 'dataset' | 'new-dataset' | 'analysis' | 'run' | 'circuit' | 'diff' | 'edit';
 
@@ -36,6 +37,7 @@ export class TabsState {
       this.activeId = existing.id;
       return;
     }
+    for (const old of tabsOverCap(this.tabs, kind, this.activeId)) this.close(old);
     this.tabs.push({ id, kind, title: title ?? TITLES[kind], ...(ref === undefined ? {} : { ref }) });
     this.activeId = id;
   }
