@@ -80,6 +80,9 @@ describe('workbench in the browser', () => {
   it('runs a job with a progress bar and cancels it', async () => {
     await page.getByRole('button', { name: 'Diagnostics' }).click();
     await page.getByTestId('run-test-job').click();
+    // Below 1400 px the jobs panel starts collapsed (its rail counts the running jobs): open it.
+    await expect.poll(() => page.getByTestId('toggle-jobs').textContent()).toContain('Jobs (1)');
+    await page.getByTestId('toggle-jobs').click();
     const job = page.getByTestId('job').first();
     await expect.poll(() => job.locator('progress').getAttribute('value')).not.toBeNull();
     await expect.poll(async () => Number(await job.locator('progress').getAttribute('value'))).toBeGreaterThan(0);
