@@ -69,6 +69,7 @@ describe('crash safety', () => {
       const delays = killDelays(KILLS, 20261124, 0, 900);
       const log: string[] = [];
       let interruptedSeen = 0;
+      let killsAfterReady = 0;
       let resumedDone = 0;
       for (const [i, delay] of delays.entries()) {
         const duringStartup = i % 4 === 3;
@@ -84,9 +85,7 @@ describe('crash safety', () => {
         try {
           expect(reopened.report.check).toBe('integrity_check');
           const interrupted = reopened.report.interruptedRunIds.length;
-          // A writer that got as far as 'ready' had already queued its jobs, so the kill interrupted
-          // at least one (two loops keep two in flight; a kill can land between one's end and the next).
-          if (!duringStartup) expect(interrupted).toBeGreaterThanOrEqual(1);
+          if (!duringStartup) killsAfterReady++;
           interruptedSeen += interrupted;
           const counts = checkConsistent(reopened);
           resumedDone = reopened.runs.list({ kind: 'crash-job', status: 'done' }).filter((r) => r.attempts > 1).length;
@@ -95,6 +94,10 @@ describe('crash safety', () => {
           reopened.close();
         }
       }
+      // A writer past 'ready' keeps two jobs in flight, so kills interrupt runs; a single kill can
+      // land in the gap between one run's commit and the next one's start and find none, which is
+      // why this is counted over all kills (a clean-clone CI run hit it once), not asserted per kill.
+      expect(interruptedSeen).toBeGreaterThanOrEqual(killsAfterReady / 2);
       console.log(`crash test:\n  ${log.join('\n  ')}\n  runs interrupted by kills: ${interruptedSeen}; resumed runs that later finished: ${resumedDone}`);
       expect(fs.readdirSync(dir).filter((f) => f.includes('.creating-') || f.includes('.partial-'))).toEqual([]);
     } finally {
