@@ -94,7 +94,11 @@ async function trainAndWrite(): Promise<void> {
   console.log(`training on ${backend.name}: ${JSON.stringify(recipe.architecture)}, ${recipe.optimiser.steps} steps, seed ${recipe.seed} -> ${out}`);
 
   // A small held-out sample (its own seed) to watch progress; the card's numbers come from DEFAULT_EVAL.
-  const watchItems = TASK_NAMES.flatMap((task) => generate(task, { n: 50, seed: 7, split: 'heldout' }));
+  // The templates the recipe trains on, when it names some (else the task's default ones).
+  const watchItems = TASK_NAMES.flatMap((task) => {
+    const templates = recipe.data.templates?.[task];
+    return generate(task, { n: 50, seed: 7, split: 'heldout', ...(templates ? { templates: [...templates] } : {}) });
+  });
   const controller = new AbortController();
   process.on('SIGINT', () => controller.abort());
   let windowLoss = 0;

@@ -203,6 +203,19 @@ describe('comparison', () => {
     });
   }
 
+  it("premise 'first' states the first comparative of the pair in every premise; 'either' states both", () => {
+    const firstOf = new Map(ANTONYM_PAIRS.map((p) => [p.base.join('/'), p.comparative[0]]));
+    const first = generate('comparison', { n: 300, seed: 4, templates, premise: 'first' });
+    for (const item of first) {
+      expect(item.meta?.premise).toBe(firstOf.get(item.meta!.pair));
+      expect(readComparison(item.clean)).toBe(item.correct.trim());
+    }
+    const either = generate('comparison', { n: 300, seed: 4, templates });
+    expect(either.filter((i) => i.meta?.premise !== firstOf.get(i.meta!.pair)).length).toBeGreaterThan(100);
+    // Only the premise differs: same names and pairs in the same order.
+    expect(first.map((i) => [i.meta?.a, i.meta?.pair])).toEqual(either.map((i) => [i.meta?.a, i.meta?.pair]));
+  });
+
   it("'flip' changes only the conclusion; the premise stays as it was", () => {
     for (const item of generate('comparison', { n: 200, seed: 3, corruption: 'flip', templates })) {
       const [cleanPremise] = item.clean.split(',');
@@ -264,6 +277,7 @@ describe('generate: options', () => {
       /corruption "abc" is not available for task "latest" \(expected one of: swap\)/,
     );
     expect(() => generate('ioi', { n: 1, seed: 1, split: 'test' as never })).toThrow(/"split" must be one of/);
+    expect(() => generate('comparison', { n: 1, seed: 1, premise: 'second' as never })).toThrow(/"premise" must be one of either, first, got "second"/);
     expect(() => generate('ioi', { n: 1, seed: 1, templates: ['ioi/nope'] })).toThrow(/unknown template\(s\) for task "ioi": ioi\/nope/);
     expect(() => generate('nope' as TaskName, { n: 1, seed: 1 })).toThrow(/unknown task "nope"/);
   });

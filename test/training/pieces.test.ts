@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultTokenizerJson, generate, TASK_NAMES } from '../../src/main/datasets';
+import { ANTONYM_PAIRS } from '../../src/main/datasets/words';
 import { initBackend } from '../../src/main/engine/backend';
 import { parseHfConfig } from '../../src/main/engine/config';
 import { mulberry32, randomParams } from '../../src/main/engine/params';
@@ -14,7 +15,8 @@ import { learningRateAt } from '../../src/main/training/schedule';
 import { exportParams, makeTrainable } from '../../src/main/training/trainableWeights';
 
 const tokenizer = tokenizerFromJson(defaultTokenizerJson());
-const mix: DataMix = { tasks: { ioi: 1, comparison: 1, latest: 1 }, filler: 0.5, fillerSentencesPerRow: 3, contrastPairs: 0.5, answerWeight: 6, bucketBatches: 4 };
+const tokenizerJsonVocab = () => defaultTokenizerJson().model.vocab as Record<string, number>;
+const mix: DataMix = { tasks: { ioi: 1, comparison: 1, latest: 1 }, filler: 0.5, fillerSentencesPerRow: 3, contrastPairs: 0.5, answerWeight: 6, bucketBatches: 4, fixedPremiseSteps: 0 };
 
 beforeAll(async () => {
   await initBackend();
@@ -160,6 +162,22 @@ describe('training corpus', () => {
     }
     // Bucketing by length: batches differ in padded length.
     expect(new Set(lengths).size).toBeGreaterThan(1);
+  });
+});
+
+describe('curriculum', () => {
+  it('comparison premises use the first comparative of their pair for the first fixedPremiseSteps steps only', () => {
+    const vocab = new Map(Object.entries(tokenizerJsonVocab()));
+    const firstIds = new Set(ANTONYM_PAIRS.map((p) => vocab.get(p.comparative[0])));
+    const secondIds = new Set(ANTONYM_PAIRS.map((p) => vocab.get(p.comparative[1])));
+    const comparisonOnly: DataMix = { ...mix, tasks: { ioi: 0, comparison: 1, latest: 0 }, filler: 0, contrastPairs: 0, fixedPremiseSteps: 8 };
+    const stream = new BatchStream(tokenizer, comparisonOnly, 32, 16, 5);
+    // The premise's comparative is the first comparative token of each row.
+    const premiseIds = (rows: number[][]) => rows.map((r) => r.find((id) => firstIds.has(id) || secondIds.has(id))!);
+    const early = Array.from({ length: 8 }, () => premiseIds(stream.next().inputs)).flat();
+    const late = Array.from({ length: 8 }, () => premiseIds(stream.next().inputs)).flat();
+    expect(early.every((id) => firstIds.has(id))).toBe(true);
+    expect(late.filter((id) => secondIds.has(id)).length).toBeGreaterThan(late.length / 4);
   });
 });
 

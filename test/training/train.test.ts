@@ -12,7 +12,7 @@ function tinyRecipe(seed: number, steps = 6): TrainingRecipe {
   return {
     seed,
     architecture: { nLayer: 1, nHead: 2, dModel: 16, dMlp: 32, nCtx: 32 },
-    data: { tasks: { ioi: 1, comparison: 1, latest: 1 }, filler: 0.5, fillerSentencesPerRow: 2, contrastPairs: 0.5, answerWeight: 4, bucketBatches: 2 },
+    data: { tasks: { ioi: 1, comparison: 1, latest: 1 }, filler: 0.5, fillerSentencesPerRow: 2, contrastPairs: 0.5, answerWeight: 4, bucketBatches: 2, fixedPremiseSteps: 0 },
     optimiser: {
       steps,
       batchSize: 8,

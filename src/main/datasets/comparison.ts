@@ -16,7 +16,7 @@
  *   lone adjective flip would make "so Bob is taller than" unanswerable, not reversed);
  * - 'swap' the two names are exchanged everywhere, reversing the premise.
  */
-import type { Corruption, Split, TaskItem } from './types';
+import type { Corruption, SampleOptions, Split, TaskItem } from './types';
 import type { Rng } from './random';
 import type { TaskGenerator, TemplateSpec } from './sampling';
 import { pickCombo, pickNames } from './sampling';
@@ -97,7 +97,7 @@ function corrupt(form: Form, relation: Relation, pair: AntonymPair, clean: Slots
   }
 }
 
-function sample(rng: Rng, _corruptRng: Rng, template: TemplateSpec, split: Split, corruption: Corruption): TaskItem {
+function sample(rng: Rng, _corruptRng: Rng, template: TemplateSpec, split: Split, corruption: Corruption, options: SampleOptions): TaskItem {
   const t = template as ComparisonTemplate;
   const [a, b] = pickNames(rng, 2, split);
   const { pair, conn } = pickCombo(
@@ -105,7 +105,8 @@ function sample(rng: Rng, _corruptRng: Rng, template: TemplateSpec, split: Split
     () => ({ pair: rng.pick(ANTONYM_PAIRS), conn: rng.pick(CONNECTIVES) }),
     (c) => comboKey(c.pair, c.conn),
   );
-  const x = rng.pick(pair.comparative);
+  const drawn = rng.pick(pair.comparative);
+  const x = options.premise === 'first' ? pair.comparative[0] : drawn;
   const cleanSlots: Slots = { A: a, B: b, X: x, CONN: conn, ...conclusion(t.form, t.relation, pair, x, a, b) };
   const corruptSlots = corrupt(t.form, t.relation, pair, cleanSlots, corruption);
   const [correct, incorrect] = answers(t.form, t.relation, a, b);

@@ -1,5 +1,5 @@
 /** Seeded, deterministic generation of task datasets from templates. */
-import type { Corruption, Dataset, GenerateOptions, Split, TaskItem, TaskName } from './types';
+import type { Corruption, Dataset, GenerateOptions, PremiseChoice, Split, TaskItem, TaskName } from './types';
 import { TASK_NAMES } from './types';
 import type { TaskGenerator } from './sampling';
 import { Rng } from './random';
@@ -27,6 +27,7 @@ export const DEFAULT_CORRUPTION: Readonly<Record<TaskName, Corruption>> = {
 };
 
 const SPLITS: readonly Split[] = ['train', 'heldout', 'all'];
+const PREMISE_CHOICES: readonly PremiseChoice[] = ['either', 'first'];
 
 /** Template ids of a task, opt-in ones included, in a stable order. */
 export function templateIds(task: TaskName): string[] {
@@ -62,6 +63,8 @@ export function generate(task: TaskName, opts: GenerateOptions): TaskItem[] {
   if (!Number.isInteger(n) || n < 0) throw new Error(`generate: "n" must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(seed)) throw new Error(`generate: "seed" must be an integer, got ${seed}`);
   if (!SPLITS.includes(split)) throw new Error(`generate: "split" must be one of ${SPLITS.join(', ')}, got "${split}"`);
+  const { premise = 'either' } = opts;
+  if (!PREMISE_CHOICES.includes(premise)) throw new Error(`generate: "premise" must be one of ${PREMISE_CHOICES.join(', ')}, got "${premise}"`);
   if (!generator.corruptions.includes(corruption)) {
     throw new Error(
       `generate: corruption "${corruption}" is not available for task "${task}" (expected one of: ${generator.corruptions.join(', ')})`,
@@ -90,7 +93,7 @@ export function generate(task: TaskName, opts: GenerateOptions): TaskItem[] {
         throw error;
       }
     }
-    items.push(generator.sample(rng, corruptRng, rng.pick(templates), split, corruption));
+    items.push(generator.sample(rng, corruptRng, rng.pick(templates), split, corruption, { premise }));
   }
   opts.onProgress?.(n, n);
   return items;

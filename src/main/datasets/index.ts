@@ -1,5 +1,5 @@
 /** Task datasets: generation, the default vocabulary, JSONL/CSV import and export, validation. */
-export type { TaskName, TaskItem, Dataset, Split, Corruption, GenerateOptions } from './types';
+export type { TaskName, TaskItem, Dataset, Split, Corruption, GenerateOptions, PremiseChoice } from './types';
 export { TASK_NAMES } from './types';
 export { generate, generateDataset, templateIds, defaultTemplateIds, optInTemplateIds, CORRUPTIONS, DEFAULT_CORRUPTION } from './generate';
 export { defaultVocabulary, defaultTokenizerJson, END_OF_TEXT, UNKNOWN } from './vocabulary';

@@ -1,5 +1,5 @@
 /** What every task generator provides, and split-aware sampling of names and word combinations. */
-import type { Corruption, Split, TaskItem, TaskName } from './types';
+import type { Corruption, SampleOptions, Split, TaskItem, TaskName } from './types';
 import type { Rng } from './random';
 import { NAMES } from './words';
 import { comboSplit, namePairSplit } from './split';
@@ -27,7 +27,7 @@ export interface TaskGenerator {
    * One item. `rng` draws the clean item, `corruptRng` only what the corruption adds (fresh
    * names), so the clean items of a seed are the same whatever the corruption scheme.
    */
-  sample(rng: Rng, corruptRng: Rng, template: TemplateSpec, split: Split, corruption: Corruption): TaskItem;
+  sample(rng: Rng, corruptRng: Rng, template: TemplateSpec, split: Split, corruption: Corruption, options: SampleOptions): TaskItem;
 }
 
 const MAX_ATTEMPTS = 10_000;

@@ -46,6 +46,13 @@ export type Split = 'train' | 'heldout' | 'all';
  */
 export type Corruption = 'abc' | 'abc-s2' | 'swap' | 'flip';
 
+export type PremiseChoice = 'either' | 'first';
+
+/** Per-item options a task generator reads (those of GenerateOptions that shape one item). */
+export interface SampleOptions {
+  premise: PremiseChoice;
+}
+
 export interface GenerateOptions {
   /** Number of items, a non-negative integer. */
   n: number;
@@ -57,6 +64,12 @@ export interface GenerateOptions {
   corruption?: Corruption;
   /** Draw only these template ids, opt-in ones allowed (default: the task's templates that are not opt-in). */
   templates?: readonly string[];
+  /**
+   * Comparison only: which comparative of its antonym pair a premise states. 'first' (taller,
+   * bigger, older, ...) makes the answer follow from the conclusion's adjective alone: the easy
+   * first phase of the training curriculum. Default 'either'.
+   */
+  premise?: PremiseChoice;
   /** Called every 1,000 items and at the end. */
   onProgress?: (done: number, total: number) => void;
   /** Generation stops with an AbortError-named error when aborted. */

@@ -3,7 +3,7 @@
  * TRAIN split (clean prompt + correct answer + ".", one complete sentence per row) with rows
  * of filler sentences. Each row is BOS + tokens; batches are right-padded.
  */
-import { fillerSentences, generate, TASK_NAMES, templateIds, type Corruption, type TaskName } from '../datasets';
+import { fillerSentences, generate, TASK_NAMES, templateIds, type Corruption, type PremiseChoice, type TaskName } from '../datasets';
 import { mulberry32 } from '../engine/params';
 import type { Tokenizer } from '../tokenizer/types';
 import type { DataMix } from './recipe';
@@ -69,8 +69,8 @@ export const CONTRAST_CORRUPTIONS: Readonly<Record<TaskName, readonly Corruption
   latest: ['swap'],
 };
 
-/** Rows drawn by the data mix, `count` at a time, deterministic in (seed, pool index). */
-export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed: number, pool: number, count: number): TrainingRow[] {
+/** Rows drawn by the data mix, `count` at a time, deterministic in (seed, pool index, premise choice). */
+export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed: number, pool: number, count: number, premise: PremiseChoice = 'either'): TrainingRow[] {
   const bos = tokenizer.bosId;
   if (bos === undefined) throw new CorpusError('the tokenizer has no BOS token; training rows start with one');
   const rand = mulberry32(deriveSeed(seed, pool, 1));
@@ -95,7 +95,7 @@ export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed:
       const share = Math.floor((n * (c + 1)) / corruptions.length) - Math.floor((n * c) / corruptions.length);
       // Training draws every template, opt-in ones included, unless the recipe names some.
       const templates = mix.templates?.[task] ?? templateIds(task);
-      for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption, templates })) {
+      for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption, templates, premise })) {
         rows.push(taskRow(tokenizer, bos, item.clean, item.correct, task, nCtx));
         if (rand() < mix.contrastPairs) rows.push(taskRow(tokenizer, bos, item.corrupted, item.incorrect, task, nCtx));
       }
@@ -170,7 +170,9 @@ export class BatchStream {
 
   private refill(): void {
     const per = Math.max(1, this.mix.bucketBatches);
-    const rows = drawPool(this.tokenizer, this.mix, this.nCtx, this.seed, this.pool, per * this.batchSize);
+    // The pool's first step decides its curriculum phase.
+    const premise: PremiseChoice = this.pool * per < this.mix.fixedPremiseSteps ? 'first' : 'either';
+    const rows = drawPool(this.tokenizer, this.mix, this.nCtx, this.seed, this.pool, per * this.batchSize, premise);
     const order = rows.map((r, i) => [r.ids.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     const sorted = order.map(([, i]) => rows[i]);
     const batches: TrainingBatch[] = [];

@@ -18,6 +18,7 @@ export const DEFAULT_RECIPE: TrainingRecipe = {
     contrastPairs: 0.5,
     answerWeight: 8,
     bucketBatches: 4,
+    fixedPremiseSteps: 0,
   },
   optimiser: {
     steps: 3000,

@@ -32,6 +32,14 @@ export interface DataMix {
    * cut into batches, so a batch pads to a similar length (less wasted compute).
    */
   bucketBatches: number;
+  /**
+   * Curriculum: for the first this many steps, comparison premises state the first comparative
+   * of their pair ("taller", never "shorter"), so "the shorter one is" names B from the
+   * conclusion's adjective alone. That teaches the circuit that picks a name from an adjective;
+   * afterwards premises draw either comparative and the model must relate the two adjectives.
+   * Without it the antonym templates stayed at chance for 9,000+ steps (model card). 0: none.
+   */
+  fixedPremiseSteps: number;
 }
 
 export interface OptimiserSpec {
