@@ -22,6 +22,7 @@ import { defaultModelDir } from '../src/main/services/modelSession';
 import { tokenizerFromJson } from '../src/main/tokenizer';
 import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../src/main/training/defaultRecipe';
 import { lossCurveSvg } from '../src/main/training/lossCurve';
+import { RUNS_TRIED } from '../src/main/training/runsTried';
 import { modelCard, type CorruptionResult, type OptInResult } from '../src/main/training/modelCard';
 import { train, type TrainingLog } from '../src/main/training/train';
 import { mergeRecipe, type TrainingRecipe } from '../src/main/training/recipe';
@@ -67,7 +68,7 @@ async function writeCard(log: TrainingLog, results: CorruptionResult[], optInRes
   const weightsBytes = (await stat(path.join(out, 'model.safetensors'))).size;
   await writeFile(
     path.join(out, 'MODEL_CARD.md'),
-    modelCard({ log, vocabulary: defaultVocabulary(), results, optInResults, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: 'npm run train:default-model' }),
+    modelCard({ log, vocabulary: defaultVocabulary(), results, optInResults, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: 'npm run train:default-model', runsTried: RUNS_TRIED }),
   );
 }
 

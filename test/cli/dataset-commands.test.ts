@@ -89,14 +89,14 @@ describe('circuit-workbench evaluate', () => {
     const t = runCli(['evaluate', '--model', modelDir, '--dataset', csv]);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/^comparison\s+12\s+[\d.]+%\s+-?[\d.]+\s+-?[\d.]+$/m);
-    expect(t.stdout).toMatch(/^ {2}comparison\/subject\/same\s+\d+/m);
-    expect(t.stdout).not.toMatch(/the-one/);
+    expect(t.stdout).toMatch(/^ {2}comparison\/the-one\/same\s+\d+/m);
+    expect(t.stdout).not.toMatch(/subject/);
 
     // Opt-in templates come only by name; an unknown one is refused with the known ids.
     const optIn = path.join(dir, 'opt-in.jsonl');
-    const o = runCli(['dataset', 'generate', '--task', 'comparison', '--n', '12', '--seed', '2', '--template', 'comparison/the-one/same', '--template', 'comparison/the-one/antonym', '--out', optIn, '--json']);
+    const o = runCli(['dataset', 'generate', '--task', 'comparison', '--n', '12', '--seed', '2', '--template', 'comparison/subject/same', '--template', 'comparison/subject/antonym', '--out', optIn, '--json']);
     expect(o.code, o.stderr).toBe(0);
-    expect(Object.keys((o.json as { templates: Record<string, number> }).templates).sort()).toEqual(['comparison/the-one/antonym', 'comparison/the-one/same']);
+    expect(Object.keys((o.json as { templates: Record<string, number> }).templates).sort()).toEqual(['comparison/subject/antonym', 'comparison/subject/same']);
     const bad = runCli(['dataset', 'generate', '--task', 'comparison', '--n', '2', '--seed', '2', '--template', 'comparison/nope', '--out', optIn]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--template comparison\/nope: not a template of "comparison" \(known: .*comparison\/the-one\/same/);

@@ -1,19 +1,20 @@
 /**
  * The shipped model (resources/default-model) on a freshly generated held-out set: name pairs
- * and word combinations never seen together in training, with a seed neither training nor the
- * model card used. The issue's bar: >= 95% top-1 and mean logit difference >= 2.0 per task, and
- * corrupted prompts lower the logit difference; the README claims more (100% top-1 and its
- * table's logit differences), and that is what is asserted.
+ * and word combinations never seen together in training, with a seed neither training, the
+ * model card nor any other test uses. Issue 15's bars: on the antonym-dependent comparison
+ * templates (the task's default since that issue) >= 95% top-1 and mean logit difference >= 2;
+ * on IOI and latest subject >= 99% top-1; corrupted prompts lower the logit difference. The
+ * README claims more (its table's top-1 and logit differences), and that is asserted too.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, optInTemplateIds, TASK_NAMES, type TaskName } from '../../src/main/datasets';
+import { defaultTemplateIds, generate, optInTemplateIds, TASK_NAMES, type TaskName } from '../../src/main/datasets';
 import { evaluate, type TaskStats } from '../../src/main/services/evaluate';
 import { defaultModelDir, openModel, type ModelSession } from '../../src/main/services/modelSession';
 import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../../src/main/training/defaultRecipe';
 
-const SEED = 777;
+const SEED = 31337;
 let session: ModelSession;
 
 beforeAll(async () => {
@@ -30,12 +31,8 @@ describe('the bundled default model', () => {
     const log = JSON.parse(await readFile(path.join(defaultModelDir(), 'training-log.json'), 'utf8'));
     expect(log.losses).toHaveLength(log.recipe.optimiser.steps);
     expect(log.config).toEqual(session.config);
-    // `npm run train:default-model` trains exactly what ships. (The log predates the separate
-    // position-embedding std, when both embeddings used embeddingStd.)
-    const { positionStd, ...init } = DEFAULT_RECIPE.init;
-    expect(positionStd).toBe(DEFAULT_RECIPE.init.embeddingStd);
-    expect({ ...log.recipe, init: undefined }).toEqual({ ...DEFAULT_RECIPE, init: undefined });
-    expect(log.recipe.init).toEqual(init);
+    // `npm run train:default-model` trains exactly what ships.
+    expect(log.recipe).toEqual(DEFAULT_RECIPE);
   });
 
   /** Held-out evaluation of one task under each corruption the model card reports. */
@@ -53,11 +50,19 @@ describe('the bundled default model', () => {
     return out;
   }
 
-  it.each(TASK_NAMES.map((t) => [t]))('held-out %s: logit diff >= 2 and corruption removes at least half of it', async (task) => {
-    for (const { s } of await heldOut(task)) {
+  /** Issue 15's top-1 bar per task: the antonym-dependent comparison templates 95%, the others 99%. */
+  const TOP1_BAR: Record<TaskName, number> = { ioi: 0.99, comparison: 0.95, latest: 0.99 };
+
+  it.each(TASK_NAMES.map((t) => [t]))('held-out %s: top-1 at the bar, logit diff >= 2 and corruption removes at least half of it', async (task) => {
+    for (const { corruption, s } of await heldOut(task)) {
+      expect(s.accuracy, corruption).toBeGreaterThanOrEqual(TOP1_BAR[task]);
       expect(s.meanLogitDiff).toBeGreaterThanOrEqual(2.0);
       expect(s.meanCorruptedLogitDiff).toBeLessThan(0.5 * s.meanLogitDiff);
     }
+  });
+
+  it('the comparison task the bars apply to is the antonym-dependent form (every default template needs the adjectives)', () => {
+    for (const id of defaultTemplateIds('comparison')) expect(id).toMatch(/^comparison\/(the-one|compared-to)\//);
   });
 
   // What the README's table claims (its "The bundled default model" section): 100% top-1 on

@@ -1,14 +1,13 @@
 /**
  * Adjective comparison with antonyms: a premise compares two people ("Alice is taller than
  * Bob"), a conclusion asks for one of them through the same comparative or its antonym.
- * - subject (the task's definition, drawn by default): "Alice is taller than Bob, so Bob is
- *   shorter than" -> " Alice" (antonym) and "Alice is taller than Bob, so Alice is taller than"
- *   -> " Bob" (same). A true conclusion always names the other person, so a model can answer
- *   without reading the adjectives; the 'flip' corruption changes adjective and subject together.
- * - the-one / compared-to (opt-in, antonym reasoning): "..., so the shorter one is" -> " Bob";
- *   "..., so the taller one is" -> " Alice". Only the conclusion's adjective decides the answer,
- *   so the model must relate "shorter" to "taller" (same or antonym). The bundled model stays
- *   near chance on them (its model card); they are drawn only when named by id.
+ * - the-one / compared-to (the task's definition, drawn by default): "..., so the shorter one
+ *   is" -> " Bob"; "..., so the taller one is" -> " Alice". Only the conclusion's adjective
+ *   decides the answer, so the model must relate it to the premise's (same or antonym).
+ * - subject (opt-in, drawn only when named by id): "Alice is taller than Bob, so Bob is shorter
+ *   than" -> " Alice" (antonym) and "..., so Alice is taller than" -> " Bob" (same). A true
+ *   conclusion always names the other person, so a model can answer without reading the
+ *   adjectives; the 'flip' corruption changes adjective and subject together.
  *
  * For the metric the correct answer is the clean run's answer. Corruptions keep the length:
  * - 'flip' the conclusion states the opposite comparison so the other name is right: the
@@ -45,7 +44,7 @@ const TEMPLATES: readonly ComparisonTemplate[] = (Object.keys(PATTERNS) as Form[
     pattern: PATTERNS[form],
     form,
     relation,
-    ...(form === 'subject' ? {} : { optIn: true }),
+    ...(form === 'subject' ? { optIn: true } : {}),
   })),
 );
 

@@ -3,6 +3,7 @@ import type { Corruption, TaskName } from '../datasets';
 import type { GroupStats, TaskStats } from '../services/evaluate';
 import { lossWindows } from './lossCurve';
 import type { TrainingLog } from './train';
+import type { RunTried } from './runsTried';
 
 export interface CorruptionResult {
   task: TaskName;
@@ -28,6 +29,8 @@ export interface ModelCardInput {
   evalProtocol: { n: number; seed: number; split: string };
   weightsBytes: number;
   trainCommand: string;
+  /** Runs tried before this one (RUNS_TRIED), listed with this run's own numbers last. */
+  runsTried?: readonly RunTried[];
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -62,6 +65,53 @@ function optInSection(results: readonly OptInResult[], ev: ModelCardInput['evalP
         `circuit-workbench dataset generate --task ${res.task} --n ${ev.n} --seed ${ev.seed} --split ${ev.split} --corruption ${res.corruption} ${res.templates.map((t) => `--template ${t}`).join(' ')} --out ${res.task}-opt-in.jsonl`,
     ),
     '```',
+    '',
+  ];
+}
+
+const pctOrDash = (x: number | null) => (x === null ? '-' : pct(x));
+
+/** Top-1 over every template of `task` in `results` and `optIn` (items weighted by their count). */
+function top1Where(input: ModelCardInput, task: TaskName, templateMatches: (id: string) => boolean): number | null {
+  let hits = 0;
+  let n = 0;
+  const all = [...input.results.filter((r) => r.task === task).slice(0, 1), ...(input.optInResults ?? []).filter((r) => r.task === task)];
+  for (const res of all) {
+    for (const [id, s] of Object.entries(res.stats.templates)) {
+      if (!templateMatches(id)) continue;
+      hits += s.accuracy * s.n;
+      n += s.n;
+    }
+  }
+  return n > 0 ? hits / n : null;
+}
+
+/** The table of runs tried, this run last. */
+function runsSection(input: ModelCardInput): string[] {
+  const runs = input.runsTried ?? [];
+  if (runs.length === 0) return [];
+  const antonymForm = (id: string) => id.startsWith('comparison/the-one/') || id.startsWith('comparison/compared-to/');
+  const thisRun: RunTried = {
+    id: 'this model',
+    trainer: 'workbench',
+    recipe: 'the recipe above',
+    steps: input.log.recipe.optimiser.steps,
+    antonymTop1: top1Where(input, 'comparison', antonymForm),
+    ioiTop1: top1Where(input, 'ioi', () => true),
+    latestTop1: top1Where(input, 'latest', () => true),
+    note: 'the evaluation below',
+  };
+  return [
+    '## Runs tried',
+    '',
+    'Every run on the way to this model. Top-1 is held-out (this card\'s protocol) on the antonym-dependent',
+    'comparison templates (the-one, compared-to), IOI and latest subject; "-" where it was not measured. PyTorch',
+    'probes replay the trainer\'s exact batches and initial weights in PyTorch (one thread): fast enough to try',
+    'many recipes, and they showed that the data, not the trainer, kept earlier runs at chance.',
+    '',
+    row(['run', 'trainer', 'recipe (what differs)', 'steps', 'antonym templates', 'IOI', 'latest', 'note']),
+    row(['---', '---', '---', '---', '---', '---', '---', '---']),
+    ...[...runs, thisRun].map((r) => row([r.id, r.trainer, r.recipe, r.steps, pctOrDash(r.antonymTop1), pctOrDash(r.ioiTop1), pctOrDash(r.latestTop1), r.note])),
     '',
   ];
 }
@@ -111,6 +161,16 @@ export function modelCard(input: ModelCardInput): string {
     `  TRAIN split of every template (clean prompt + correct answer + "."), weights ioi ${r.data.tasks.ioi},`,
     `  comparison ${r.data.tasks.comparison}, latest ${r.data.tasks.latest}; filler rows (weight ${r.data.filler}) hold 1 to`,
     `  ${r.data.fillerSentencesPerRow} filler sentences. Held-out name pairs and word combinations are never drawn.`,
+    ...Object.entries(r.data.templates ?? {}).map(([task, ids]) => `- Templates: ${task} rows draw only ${(ids ?? []).join(', ')}.`),
+    ...(r.data.fixedPremiseSteps > 0
+      ? [
+          `- Curriculum: for the first ${r.data.fixedPremiseSteps} steps every comparison premise states the first comparative of its`,
+          '  pair ("taller", never "shorter"), so "so the shorter one is" names the other person from the conclusion\'s',
+          '  adjective alone; the model learns to pick a name from an adjective. Then premises draw either comparative and',
+          '  the answer depends on whether the two adjectives agree. Without this phase the antonym templates stayed at',
+          '  chance (runs tried, below).',
+        ]
+      : []),
     `- Contrast partners: with probability ${r.data.contrastPairs} a task row is joined by its corrupted prompt with that`,
     `  prompt's own true answer (IOI 'swap', comparison 'flip'/'swap', latest 'swap'), minimal pairs that show`,
     '  what the answer depends on. Corruptions without a true answer (IOI \'abc\') are never trained on.',
@@ -157,6 +217,7 @@ export function modelCard(input: ModelCardInput): string {
     ...primary.flatMap((p) => Object.entries(p.stats.templates).map(([t, s]) => statsRow(t, s))),
     '',
     ...optInSection(input.optInResults ?? [], ev),
+    ...runsSection(input),
     'Reproduce the evaluation (one task shown; the default corruption unless `--corruption` is given):',
     '',
     '```sh',
