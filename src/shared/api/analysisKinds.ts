@@ -6,6 +6,9 @@ export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 export const PATCH_TARGET_NAMES = ['resid', 'attn', 'mlp', 'heads', 'head-pos', 'q', 'k', 'v', 'pattern'] as const;
 export const PROMPT_SIDES = ['clean', 'corrupted'] as const;
 export const PATCH_DIRECTION_NAMES = ['denoise', 'noise'] as const;
+/** Patching methods: every cell exactly, or AtP* estimates with the top cells verified exactly. */
+export const PATCH_METHOD_NAMES = ['exact', 'atp'] as const;
+export const PATCH_METHOD_LABELS: Record<(typeof PATCH_METHOD_NAMES)[number], string> = { exact: 'exact (every cell)', atp: 'attribution (AtP*), top cells verified' };
 export const METRIC_NAMES = ['logit-diff', 'kl'] as const;
 export const CORRELATION_Y = ['logit', 'attention'] as const;
 
