@@ -14,7 +14,7 @@ import { activationPatching, PATCH_DIRECTIONS, PATCH_TARGETS, type PatchOptions,
 import { AnalysisError, Progress } from '../progress';
 import type { PromptBatch } from '../promptBatch';
 import { atpEstimates, estimateUnits, qkFixApplies } from './estimates';
-import { COST_CONVENTION, estimationCost, exactCost, type CostReport } from './cost';
+import { COST_CONVENTION, estimationCost, exactCost, type CostReport } from '../../../shared/metrics/forwardEquivalents';
 
 export { atpEstimates } from './estimates';
 

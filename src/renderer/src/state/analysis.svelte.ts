@@ -13,6 +13,9 @@ export class AnalysisLauncher {
   side = $state<'clean' | 'corrupted'>('clean');
   target = $state<PatchTarget>('heads');
   direction = $state<'denoise' | 'noise'>('denoise');
+  /** Patching: every cell exactly, or AtP* estimates with the top `verifyTop` cells patched exactly. */
+  method = $state<'exact' | 'atp'>('exact');
+  verifyTop = $state(10);
   item = $state(0);
   /** Patching / DLA: only this template's items ('' = all, one panel per template). */
   template = $state('');
@@ -40,7 +43,13 @@ export class AnalysisLauncher {
       case 'dla':
         return { ...base, side: this.side, ...(this.template ? { template: this.template } : {}) };
       case 'patching':
-        return { ...base, target: this.target, direction: this.direction, ...(this.template ? { template: this.template } : {}) };
+        return {
+          ...base,
+          target: this.target,
+          direction: this.direction,
+          ...(this.method === 'atp' ? { method: 'atp' as const, verifyTop: this.verifyTop } : {}),
+          ...(this.template ? { template: this.template } : {}),
+        };
       case 'attention':
         return { ...base, item: this.item };
       case 'correlation':

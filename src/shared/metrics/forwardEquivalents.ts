@@ -37,3 +37,12 @@ export function exactCost(L: number, cellsPerLayer: number, cells?: readonly num
   const layers = cells ? cells.map((c) => Math.floor(c / cellsPerLayer)) : Array.from({ length: L * cellsPerLayer }, (_, i) => Math.floor(i / cellsPerLayer));
   return 2 + layers.reduce((s, l) => s + (L - l) / L, 0);
 }
+
+/**
+ * What AtP* and exact patching will cost before a run, for cells of `cellsPerLayer` per layer:
+ * AtP* at most (the verified cells counted as if all were in layer 0) against exact patching.
+ */
+export function patchingCostPreview(L: number, cellsPerLayer: number, verifyTop: number, opts: { qkFix: boolean; gradDrop: boolean }): { atpAtMost: number; exact: number } {
+  const k = Math.min(verifyTop, L * cellsPerLayer);
+  return { atpAtMost: estimationCost(L, opts) + (k > 0 ? 2 + k : 0), exact: exactCost(L, cellsPerLayer) };
+}
