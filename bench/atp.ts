@@ -48,7 +48,7 @@ export async function benchAtpGpt2Small(): Promise<Record<string, unknown>> {
     const verified = atp.attribution.verified.map((v) => v.cell);
     const estimateTop = topBy(atp.attribution.estimate, TOP);
     const maxVerifiedDiff = Math.max(...atp.attribution.verified.map((v) => Math.abs(v.exact - effects[v.cell])));
-    const { cost } = atp.attribution;
+    const cost = atp.attribution.forwardEquivalents;
     return {
       model: 'GPT-2-small shape (12L, 12H, d768), random weights (std 0.1)',
       prompts: `${PROMPTS} x ${T} tokens, differing at positions 2 and 9`,

@@ -288,7 +288,7 @@ describe('AtP* verification, cost and hygiene', () => {
 
   it('costs fewer forward-equivalents than exact patching of every node for residual positions', async () => {
     const r = await attributionPatching(model, batch, { target: 'resid', verifyTop: 3 });
-    const { cost } = r.attribution;
+    const cost = r.attribution.forwardEquivalents;
     expect(cost.verification).toBeGreaterThan(2);
     expect(cost.total).toBeCloseTo(cost.estimation + cost.verification, 9);
     expect(cost.total).toBeLessThan(cost.exactAll);

@@ -34,7 +34,7 @@ interface AtpSummary {
   axes: string[];
   shape: number[];
   values: number[];
-  attribution: { verified: { cell: number; node: string; exactNormalised: number; estimateNormalised: number }[]; cost: { total: number; exactAll: number }; description: string };
+  attribution: { verified: { cell: number; node: string; exactNormalised: number; estimateNormalised: number }[]; forwardEquivalents: { total: number; exactAll: number }; description: string };
 }
 
 describe('analysis.run with method "atp"', () => {
@@ -46,7 +46,7 @@ describe('analysis.run with method "atp"', () => {
     expect(r).toMatchObject({ kind: 'patch', method: 'atp*', axes: ['layer', 'head'] });
     expect(r.attribution.verified).toHaveLength(3);
     expect(r.attribution.verified.every((v) => /^L\dH\d$/.test(v.node))).toBe(true);
-    expect(r.attribution.cost.total).toBeGreaterThan(0);
+    expect(r.attribution.forwardEquivalents.total).toBeGreaterThan(0);
     expect(r.attribution.description).toMatch(/forward-equivalents/);
     expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b));
 

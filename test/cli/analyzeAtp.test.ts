@@ -24,7 +24,7 @@ describe('circuit-workbench analyze patch --method atp', () => {
   it('prints AtP* estimates with the top cells verified: their exact values are exact patching\'s, and the cost is stated', () => {
     const atp = patch(['--method', 'atp', '--verify-top', '3', '--json']);
     expect(atp.code, atp.stderr).toBe(0);
-    const r = atp.json as { method: string; shape: number[]; attribution: { verified: { cell: number; exactNormalised: number }[]; cost: { total: number; exactAll: number } } };
+    const r = atp.json as { method: string; shape: number[]; attribution: { verified: { cell: number; exactNormalised: number }[]; forwardEquivalents: { total: number; exactAll: number } } };
     expect(r.method).toBe('atp*');
     expect(r.shape).toEqual([2, 4]);
     expect(r.attribution.verified).toHaveLength(3);

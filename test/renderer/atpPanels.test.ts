@@ -47,8 +47,8 @@ describe('AtP* result panels', () => {
     expect(verified.title).toContain('mean over 3 prompts');
 
     const byName = new Map(cost.rows.map((row) => [String(row[0]), row[1]]));
-    expect(byName.get('AtP* total')).toBe(result.attribution.cost.total);
-    expect(byName.get('exact patching of all 6 cells')).toBe(result.attribution.cost.exactAll);
+    expect(byName.get('AtP* total')).toBe(result.attribution.forwardEquivalents.total);
+    expect(byName.get('exact patching of all 6 cells')).toBe(result.attribution.forwardEquivalents.exactAll);
     expect(byName.get('bound on each of the 2 skipped cells (heuristic)')).toBe(result.attribution.bound.normalised);
     expect(cost.columnMetrics?.[1]).toBe('forward-equivalents');
     expect(metricDefinition('atp-bound').definition).toMatch(/not a guarantee/);

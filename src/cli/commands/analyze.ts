@@ -104,7 +104,7 @@ function topEntries(r: analysis.PatchResult, n: number): { index: number[]; labe
 /** AtP* in words: what was estimated, the verified cells (estimate next to exact), the bound and the cost. */
 function atpText(r: AttributionPatchResult): string {
   const a = r.attribution;
-  const c = a.cost;
+  const c = a.forwardEquivalents;
   return [
     `${r.target} AtP* (${r.direction}, ${r.metric}) on ${r.prompts} prompts; 0 = corrupted (${fmt(r.baseline.corrupted)}), 1 = clean (${fmt(r.baseline.clean)})`,
     `cost ${c.total.toFixed(1)} forward-equivalents (estimation ${c.estimation.toFixed(1)} + verification ${c.verification.toFixed(1)}) vs ${c.exactAll.toFixed(1)} for exact patching of all ${r.values.length} cells`,

@@ -10,7 +10,7 @@
  */
 import type { HookedGPT2 } from '../../engine/model';
 import { normalisedMetric, type MetricKind } from '../metrics';
-import { activationPatching, PATCH_DIRECTIONS, PATCH_TARGETS, type PatchOptions, type PatchResult } from '../patching';
+import { activationPatching, PATCH_DIRECTIONS, PATCH_TARGETS, targetCells, type PatchOptions, type PatchResult, type PatchTarget } from '../patching';
 import { AnalysisError, Progress } from '../progress';
 import type { PromptBatch } from '../promptBatch';
 import { atpEstimates, estimateUnits, qkFixApplies } from './estimates';
@@ -63,7 +63,8 @@ export interface AttributionReport {
     normalised: number;
     skipped: number;
   };
-  cost: CostReport;
+  /** Cost in forward-equivalents (convention inside), AtP* against exact patching of every cell. */
+  forwardEquivalents: CostReport;
   description: string;
 }
 
@@ -86,7 +87,7 @@ export async function attributionPatching(model: HookedGPT2, batch: PromptBatch,
   const gradDrop = (opts.gradDrop ?? true) && c.nLayer >= 2;
   const L = c.nLayer;
 
-  const positional = target === 'resid' || target === 'attn' || target === 'mlp' || target === 'head-pos';
+  const { positional } = targetCells(target, c.nHead, 1);
   const verifyGroups = positional ? 1 : batch.groups.length;
   const estUnits = (positional ? 1 : batch.groups.length) * estimateUnits(L, gradDrop);
   const verifyUnits = verifyTop > 0 ? verifyGroups * (verifyTop + 2) : 0;
@@ -143,8 +144,8 @@ export async function attributionPatching(model: HookedGPT2, batch: PromptBatch,
     score,
     verified,
     bound,
-    cost,
-    description: describe({ target, qkFix, gradDrop, verified: top.length, n, bound, cost, metric }),
+    forwardEquivalents: cost,
+    description: describe({ target, qkFix, gradDrop, verified: top.length, n, bound, cost, metric, direction }),
   };
   return {
     kind: 'patch',
@@ -205,13 +206,14 @@ function nodeName(target: string, cell: number, cellsPerLayer: number, H: number
   }
 }
 
-function describe(a: { target: string; qkFix: boolean; gradDrop: boolean; verified: number; n: number; bound: AttributionReport['bound']; cost: CostReport; metric: string }): string {
+function describe(a: { target: PatchTarget; qkFix: boolean; gradDrop: boolean; verified: number; n: number; bound: AttributionReport['bound']; cost: CostReport; metric: MetricKind; direction: string }): string {
   const fmt = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
   const parts = [
     `AtP* estimates of patching each of the ${a.n} ${a.target} cells: (source − base activation) · ∂metric/∂activation at the base run, from one forward and one backward per prompt group` +
-      (a.qkFix && qkFixApplies(a.target as never) ? '; the QK fix recomputes the patched attention softmax exactly and linearises only after the pattern' : '') +
+      (a.qkFix && qkFixApplies(a.target) ? '; the QK fix recomputes the patched attention softmax exactly and linearises only after the pattern' : '') +
       (a.gradDrop ? '; GradDrop ranks by max(|estimate|, Σ_l |estimate with block l\'s gradient dropped| / (L − 1))' : '') +
       '.',
+    ...(a.metric === 'kl' && a.direction === 'noise' ? ['KL to the clean run has zero gradient at the clean run, so with noising every first-order estimate is 0 and the ranking says nothing: use denoise or the logit difference.'] : []),
     `The top ${a.verified} by that score were patched exactly (the same engine path as exact patching).`,
     a.bound.skipped > 0
       ? `Bound on a skipped cell: |Δ${a.metric}| ≤ ${fmt(a.bound.effect)} (${fmt(a.bound.normalised)} of the clean-corrupted gap) = the largest skipped score ${fmt(a.bound.skippedMaxScore)} + the largest error seen on the verified cells ${fmt(a.bound.observedError)}. ` +

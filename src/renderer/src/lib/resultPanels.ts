@@ -110,10 +110,10 @@ function attributionPanels(r: PatchView, a: AttributionView, id: string): Result
   const verifiedRows: Cell[][] = a.verified.map((v) => [v.node, v.estimateNormalised, v.exactNormalised, Math.abs(v.exactNormalised - v.estimateNormalised)]);
   const costColumns = ['quantity', 'value', 'unit'];
   const costRows: Cell[][] = [
-    ['AtP* estimation', a.cost.estimation, 'forward-equivalents'],
-    [`exact verification of ${a.verified.length} cells`, a.cost.verification, 'forward-equivalents'],
-    ['AtP* total', a.cost.total, 'forward-equivalents'],
-    [`exact patching of all ${r.values.length} cells`, a.cost.exactAll, 'forward-equivalents'],
+    ['AtP* estimation', a.forwardEquivalents.estimation, 'forward-equivalents'],
+    [`exact verification of ${a.verified.length} cells`, a.forwardEquivalents.verification, 'forward-equivalents'],
+    ['AtP* total', a.forwardEquivalents.total, 'forward-equivalents'],
+    [`exact patching of all ${r.values.length} cells`, a.forwardEquivalents.exactAll, 'forward-equivalents'],
     [`bound on each of the ${a.bound.skipped} skipped cells (heuristic)`, a.bound.normalised, 'fraction of the clean-corrupted gap'],
   ];
   return [

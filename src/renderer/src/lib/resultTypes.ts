@@ -49,7 +49,7 @@ export interface AttributionView {
   gradDrop: boolean;
   verified: { cell: number; node: string; estimate: number; exact: number; estimateNormalised: number; exactNormalised: number }[];
   bound: { skippedMaxScore: number; observedError: number; effect: number; normalised: number; skipped: number };
-  cost: { estimation: number; verification: number; total: number; exactAll: number; convention: string };
+  forwardEquivalents: { estimation: number; verification: number; total: number; exactAll: number; convention: string };
   description: string;
 }
 
