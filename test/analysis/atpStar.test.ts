@@ -307,3 +307,24 @@ describe('AtP* verification, cost and hygiene', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('exact patching of chosen cells (what verification uses)', () => {
+  const config = tinyConfig({ n_layer: 2, n_head: 3, n_embd: 12 });
+  const batch = pairs(2, config.vocabSize, 5);
+  let model: HookedGPT2;
+  beforeAll(() => {
+    model = randomModel(config, 3, 0.4).model;
+  });
+  afterAll(() => model.dispose());
+
+  it('patches only the chosen cells, to the values of a full run, and names a cell out of range', async () => {
+    const full = await activationPatching(model, batch, { target: 'heads' });
+    const some = await activationPatching(model, batch, { target: 'heads', cells: [4, 1, 4] });
+    some.raw.forEach((v, c) => {
+      if (c === 1 || c === 4) expect(v).toBeCloseTo(full.raw[c], 6);
+      else expect(v).toBeNaN();
+    });
+    expect(some.runs).toBe(2); // one batched run per layer that has a chosen cell
+    await expect(activationPatching(model, batch, { target: 'heads', cells: [6] })).rejects.toThrow('cell 6 is outside 0..5');
+  });
+});
