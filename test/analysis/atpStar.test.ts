@@ -286,6 +286,17 @@ describe('AtP* verification, cost and hygiene', () => {
     });
   }
 
+  it('splits groups into memory-bounded chunks without changing the estimates (one row per pass vs all rows)', async () => {
+    for (const metric of ['logit-diff', 'kl'] as const) {
+      const whole = await atpEstimates(model, batch, { target: 'heads', direction: 'denoise', metric, qkFix: true, gradDrop: true });
+      const rowByRow = await atpEstimates(model, batch, { target: 'heads', direction: 'denoise', metric, qkFix: true, gradDrop: true, gradRowTokens: T });
+      expect(Math.max(...whole.estimate.map((v) => Math.abs(v)))).toBeGreaterThan(1e-3);
+      whole.estimate.forEach((v, i) => expect(Math.abs(rowByRow.estimate[i] - v), `${metric} cell ${i}`).toBeLessThan(1e-5));
+      whole.gradDrop!.forEach((v, i) => expect(Math.abs(rowByRow.gradDrop![i] - v), `${metric} GradDrop cell ${i}`).toBeLessThan(1e-5));
+      expect(rowByRow.baseline.corrupted).toBeCloseTo(whole.baseline.corrupted, 5);
+    }
+  });
+
   it('costs fewer forward-equivalents than exact patching of every node for residual positions', async () => {
     const r = await attributionPatching(model, batch, { target: 'resid', verifyTop: 3 });
     const cost = r.attribution.forwardEquivalents;

@@ -13,7 +13,7 @@ import { normalisedMetric, type MetricKind } from '../metrics';
 import { activationPatching, PATCH_DIRECTIONS, PATCH_TARGETS, targetCells, type PatchOptions, type PatchResult, type PatchTarget } from '../patching';
 import { AnalysisError, Progress } from '../progress';
 import type { PromptBatch } from '../promptBatch';
-import { atpEstimates, estimateUnits, qkFixApplies } from './estimates';
+import { atpEstimates, planEstimates, qkFixApplies } from './estimates';
 import { COST_CONVENTION, estimationCost, exactCost, type CostReport } from '../../../shared/metrics/forwardEquivalents';
 
 export { atpEstimates } from './estimates';
@@ -25,6 +25,8 @@ export interface AtpOptions extends PatchOptions {
   gradDrop?: boolean;
   /** Cells verified by exact patching, top first by score (default 10; 0: none). */
   verifyTop?: number;
+  /** Rows x positions per gradient pass (memory); default 256. */
+  gradRowTokens?: number;
 }
 
 export interface VerifiedCell {
@@ -87,12 +89,12 @@ export async function attributionPatching(model: HookedGPT2, batch: PromptBatch,
   const gradDrop = (opts.gradDrop ?? true) && c.nLayer >= 2;
   const L = c.nLayer;
 
-  const { positional } = targetCells(target, c.nHead, 1);
-  const verifyGroups = positional ? 1 : batch.groups.length;
-  const estUnits = (positional ? 1 : batch.groups.length) * estimateUnits(L, gradDrop);
-  const verifyUnits = verifyTop > 0 ? verifyGroups * (verifyTop + 2) : 0;
+  const estOpts = { target, direction, metric, qkFix, gradDrop, gradRowTokens: opts.gradRowTokens };
+  const plan = planEstimates(model, batch, estOpts);
+  const estUnits = plan.units;
+  const verifyUnits = verifyTop > 0 ? plan.groups.length * (verifyTop + 2) : 0;
   const progress = new Progress(estUnits + verifyUnits, opts);
-  const est = await atpEstimates(model, batch, { target, direction, metric, qkFix, gradDrop }, progress);
+  const est = await atpEstimates(model, batch, estOpts, progress);
   const { baseline, cellsPerLayer } = est;
   const baseMetric = direction === 'denoise' ? baseline.corrupted : baseline.clean;
   const n = est.estimate.length;
@@ -133,7 +135,7 @@ export async function attributionPatching(model: HookedGPT2, batch: PromptBatch,
   const verification = exactCost(L, cellsPerLayer, top);
   const cost: CostReport = { estimation, verification, total: estimation + verification, exactAll: exactCost(L, cellsPerLayer), convention: COST_CONVENTION };
   const T = est.groups[0].length;
-  const axes = exact?.axes ?? (target === 'head-pos' ? ['layer', 'head', 'position'] : positional ? ['layer', 'position'] : ['layer', 'head']);
+  const { axes } = targetCells(target, c.nHead, T);
   const shape = axes.map((a) => (a === 'layer' ? L : a === 'head' ? c.nHead : T));
   const attribution: AttributionReport = {
     qkFix,

@@ -24,7 +24,7 @@ import { causalMaskBias } from '../../engine/layers';
 import { tf, type Tensor } from '../../engine/tf';
 import { metricFor, type Metric, type MetricKind } from '../metrics';
 import { patchedHook, targetCells, type PatchDirection, type PatchTarget } from '../patching';
-import { singleLengthGroup, type PromptBatch, type PromptGroup } from '../promptBatch';
+import { chunkGroup, singleLengthGroup, type PromptBatch, type PromptGroup } from '../promptBatch';
 import type { Progress } from '../progress';
 
 export interface EstimateOptions {
@@ -33,6 +33,11 @@ export interface EstimateOptions {
   metric?: MetricKind;
   qkFix: boolean;
   gradDrop: boolean;
+  /**
+   * Rows x positions per gradient pass (a backward keeps every layer's intermediates): groups are
+   * split into chunks of at most this many tokens (at least one row). Default 256.
+   */
+  gradRowTokens?: number;
 }
 
 export interface AtpEstimates {
@@ -45,7 +50,7 @@ export interface AtpEstimates {
   /** Σ_l |drops[l]| / (L − 1) per cell (GradDrop only, L ≥ 2). */
   gradDrop: Float64Array | undefined;
   baseline: { clean: number; corrupted: number };
-  /** Prompt length of the (single) group, for position axes. */
+  /** The prompt groups estimated (one for position-resolved targets). */
   groups: PromptGroup[];
   cellsPerLayer: number;
 }
@@ -53,14 +58,23 @@ export interface AtpEstimates {
 /** Whether the QK fix changes the estimate of this target (its nodes feed a softmax directly). */
 export const qkFixApplies = (target: PatchTarget): boolean => target === 'q' || target === 'k';
 
-/** Progress units one group costs: two cached runs, the gradient pass, the GradDrop passes. */
-export const estimateUnits = (L: number, gradDrop: boolean): number => 3 + (gradDrop ? Math.max(0, L - 1) : 0);
+/** Progress units one chunk costs: two cached runs, the gradient pass, the GradDrop passes. */
+const chunkUnits = (L: number, gradDrop: boolean): number => 3 + (gradDrop ? Math.max(0, L - 1) : 0);
+
+/** The prompt groups (one for position-resolved targets), their memory-bounded chunks and the progress units. */
+export function planEstimates(model: HookedGPT2, batch: PromptBatch, opts: EstimateOptions): { groups: PromptGroup[]; chunks: PromptGroup[]; units: number } {
+  const { target } = opts;
+  const positional = targetCells(target, model.config.nHead, 1).positional;
+  const groups = positional ? [singleLengthGroup(batch, `attribution patching ${target} by position`)] : batch.groups;
+  const rowTokens = opts.gradRowTokens ?? 256;
+  const chunks = groups.flatMap((g) => chunkGroup(g, Math.max(1, Math.floor(rowTokens / g.length))));
+  return { groups, chunks, units: chunks.length * chunkUnits(model.config.nLayer, opts.gradDrop && model.config.nLayer >= 2) };
+}
 
 export async function atpEstimates(model: HookedGPT2, batch: PromptBatch, opts: EstimateOptions, progress?: Progress): Promise<AtpEstimates> {
   const { nLayer: L, nHead: H } = model.config;
   const { target } = opts;
-  const positional = targetCells(target, H, 1).positional;
-  const groups = positional ? [singleLengthGroup(batch, `attribution patching ${target} by position`)] : batch.groups;
+  const { groups, chunks } = planEstimates(model, batch, opts);
   const cellsPerLayer = targetCells(target, H, groups[0].length).cells;
   const n = L * cellsPerLayer;
   const plain = new Float64Array(n);
@@ -68,7 +82,7 @@ export async function atpEstimates(model: HookedGPT2, batch: PromptBatch, opts: 
   const gradDrop = opts.gradDrop && L >= 2;
   const drops = gradDrop ? Array.from({ length: L }, () => new Float64Array(n)) : undefined;
   const baseline = { clean: 0, corrupted: 0 };
-  for (const g of groups) {
+  for (const g of chunks) {
     progress?.check();
     const weight = g.rows.length / batch.size;
     const pass = new GroupPass(model, g, opts);
