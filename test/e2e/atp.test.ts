@@ -4,6 +4,7 @@
  * its cost before the run; the result shows the estimate heatmap, the verified cells with their
  * exact values (equal to an exact patching run's) and the cost.
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,7 @@ describe('AtP* in the analyses form', () => {
     await page.getByTestId('analysis-verify-top').fill('3');
     await page.getByTestId('analysis-run').click();
     await page.getByTestId('run-view').waitFor();
+    await expect.poll(() => page.locator('body').textContent()).toContain('#1 Activation patching (AtP*)');
 
     const verified = page.locator('[data-testid="table-panel"][data-panel="patch-atp-verified"]');
     await verified.waitFor({ timeout: 60_000 });
@@ -66,6 +68,8 @@ describe('AtP* in the analyses form', () => {
     const cost = page.locator('[data-testid="table-panel"][data-panel="patch-atp-cost"]');
     expect(await cost.textContent()).toMatch(/exact patching of all 8 cells/);
     expect(await page.getByTestId('chart-panel').first().getAttribute('data-title')).toContain('Attribution patching (AtP*): heads');
+    mkdirSync(resolve(ROOT, 'test-results/e2e'), { recursive: true });
+    await page.screenshot({ path: resolve(ROOT, 'test-results/e2e/atp-result.png'), fullPage: true });
 
     // The exact column is exact patching's value for the same head.
     const exact = (await router.invoke('analysis.run', { datasetId, kind: 'patching', target: 'heads' })).result as unknown as { values: number[] };

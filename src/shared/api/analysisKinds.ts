@@ -4,6 +4,10 @@ export const ANALYSIS_KINDS = ['logit-lens', 'dla', 'patching', 'attention', 'co
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 
 export const PATCH_TARGET_NAMES = ['resid', 'attn', 'mlp', 'heads', 'head-pos', 'q', 'k', 'v', 'pattern'] as const;
+/** Targets with a cell per position (their results have a position axis; their cost grows with prompt length). */
+/** Targets whose nodes feed an attention softmax directly: AtP*'s QK fix recomputes it exactly for them. */
+export const QK_FIX_TARGET_NAMES = ['q', 'k'] as const;
+export const POSITIONAL_PATCH_TARGET_NAMES = ['resid', 'attn', 'mlp', 'head-pos'] as const;
 export const PROMPT_SIDES = ['clean', 'corrupted'] as const;
 export const PATCH_DIRECTION_NAMES = ['denoise', 'noise'] as const;
 /** Patching methods: every cell exactly, or AtP* estimates with the top cells verified exactly. */

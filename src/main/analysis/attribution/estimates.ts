@@ -17,6 +17,7 @@
  * Estimates are of the change of the mean metric, in the metric's units, summed over groups
  * with weight rows/size exactly as exact patching averages.
  */
+import { QK_FIX_TARGET_NAMES } from '../../../shared/api/analysisKinds';
 import type { HookedGPT2 } from '../../engine/model';
 import { blockHook } from '../../engine/hookNames';
 import type { Hook } from '../../engine/hookRunner';
@@ -56,7 +57,7 @@ export interface AtpEstimates {
 }
 
 /** Whether the QK fix changes the estimate of this target (its nodes feed a softmax directly). */
-export const qkFixApplies = (target: PatchTarget): boolean => target === 'q' || target === 'k';
+export const qkFixApplies = (target: PatchTarget): boolean => (QK_FIX_TARGET_NAMES as readonly string[]).includes(target);
 
 /** Progress units one chunk costs: two cached runs, the gradient pass, the GradDrop passes. */
 const chunkUnits = (L: number, gradDrop: boolean): number => 3 + (gradDrop ? Math.max(0, L - 1) : 0);

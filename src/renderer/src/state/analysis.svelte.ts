@@ -61,6 +61,11 @@ export class AnalysisLauncher {
     }
   }
 
+  /** The analysis' name as a run title: patching says which method. */
+  label(): string {
+    return `${ANALYSIS_LABELS[this.kind]}${this.kind === 'patching' && this.method === 'atp' ? ' (AtP*)' : ''}`;
+  }
+
   /** Every head's attention on a typed prompt, or on one item of a dataset (a job; the run is saved). */
   async attention(of: { prompt: string } | { datasetId: number; item: number }, title: string): Promise<RunOutcome | null> {
     this.busy = true;
@@ -86,7 +91,7 @@ export class AnalysisLauncher {
     this.busy = true;
     this.error = null;
     try {
-      return await this.#jobs.run('analysis.run', params, `${ANALYSIS_LABELS[this.kind]}${datasetName ? ` on ${datasetName}` : ''}`);
+      return await this.#jobs.run('analysis.run', params, `${this.label()}${datasetName ? ` on ${datasetName}` : ''}`);
     } catch {
       return null;
     } finally {
