@@ -212,9 +212,9 @@ export function patchedHook(target: PatchTarget, l: number): string {
 }
 
 /** Cells per layer of a target for prompts of T tokens, and whether it is resolved by position. */
-export function targetCells(target: PatchTarget, H: number, T: number): { cells: number; positional: boolean; axes: string[] } {
+export function targetCells(target: PatchTarget, H: number, T: number): { cells: number; positional: boolean; axes: string[]; hookPoint: string } {
   const spec = TARGETS[target];
-  return { cells: spec.cells(H, T), positional: spec.positional, axes: spec.axes };
+  return { cells: spec.cells(H, T), positional: spec.positional, axes: spec.axes, hookPoint: spec.hookPoint };
 }
 
 /**

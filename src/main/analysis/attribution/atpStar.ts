@@ -135,7 +135,7 @@ export async function attributionPatching(model: HookedGPT2, batch: PromptBatch,
   const verification = exactCost(L, cellsPerLayer, top);
   const cost: CostReport = { estimation, verification, total: estimation + verification, exactAll: exactCost(L, cellsPerLayer), convention: COST_CONVENTION };
   const T = est.groups[0].length;
-  const { axes } = targetCells(target, c.nHead, T);
+  const { axes, hookPoint } = targetCells(target, c.nHead, T);
   const shape = axes.map((a) => (a === 'layer' ? L : a === 'head' ? c.nHead : T));
   const attribution: AttributionReport = {
     qkFix,
@@ -163,7 +163,7 @@ export async function attributionPatching(model: HookedGPT2, batch: PromptBatch,
     baseline,
     prompts: est.groups.reduce((s, g) => s + g.rows.length, 0),
     runs: exact?.runs ?? 0,
-    hookPoint: exact?.hookPoint ?? `${target} (see exact patching)`,
+    hookPoint,
     attribution,
   };
 }
