@@ -11,6 +11,7 @@ import { benchAcdcSpeed, benchEvaluationSpeed } from './edgeSpeed';
 import { benchLongPromptGpt2Small } from './longPrompt';
 import { benchMainThreadStall } from './mainThreadStall';
 import { benchViewsGpt2Small } from './views';
+import { benchAtpGpt2Small } from './atp';
 
 type Bench = () => Promise<unknown>;
 
@@ -26,6 +27,7 @@ const BENCHES: Record<string, Bench> = {
   attributionGpt2Small: benchAttributionGpt2Small,
   mainThreadStall: benchMainThreadStall,
   viewsGpt2Small: () => benchViewsGpt2Small(),
+  atpGpt2Small: benchAtpGpt2Small,
 };
 
 async function main(): Promise<void> {

@@ -126,6 +126,8 @@ const SPECS: Record<OpName, Spec> = {
       enm('side', ['clean', 'corrupted'], false),
       enm('target', ['resid', 'attn', 'mlp', 'heads', 'head-pos', 'q', 'k', 'v', 'pattern'], false),
       enm('direction', ['denoise', 'noise'], false),
+      enm('method', ['exact', 'atp'], false),
+      int('verifyTop', 0, 100_000, false),
       enm('metric', ['logit-diff', 'kl'], false),
       int('item', 0, 10_000_000, false),
       int('layer', 0, 1000, false),

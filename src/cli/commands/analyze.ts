@@ -8,6 +8,8 @@ import type { Split } from '../../main/datasets';
 import { encodePrompt } from '../../main/services/prompt';
 import { openModel, type ModelSession } from '../../main/services/modelSession';
 import { modelDirFromOptions } from '../modelOption';
+import { attributionPatching, type AttributionPatchResult } from '../../main/analysis/attribution/atpStar';
+import { PATCH_METHOD_NAMES } from '../../shared/api/analysisKinds';
 import { CliError, MODEL_OPTION, optionalInt, type CommandResult, type Command, type OptionValues } from '../command';
 
 const KINDS = ['logit-diff', 'logit-lens', 'dla', 'patch', 'attention', 'correlation', 'copy-scores', 'congruence', 'neuroscope', 'track-tokens'] as const;
@@ -99,6 +101,21 @@ function topEntries(r: analysis.PatchResult, n: number): { index: number[]; labe
   });
 }
 
+/** AtP* in words: what was estimated, the verified cells (estimate next to exact), the bound and the cost. */
+function atpText(r: AttributionPatchResult): string {
+  const a = r.attribution;
+  const c = a.forwardEquivalents;
+  return [
+    `${r.target} AtP* (${r.direction}, ${r.metric}) on ${r.prompts} prompts; 0 = corrupted (${fmt(r.baseline.corrupted)}), 1 = clean (${fmt(r.baseline.clean)})`,
+    `cost ${c.total.toFixed(1)} forward-equivalents (estimation ${c.estimation.toFixed(1)} + verification ${c.verification.toFixed(1)}) vs ${c.exactAll.toFixed(1)} for exact patching of all ${r.values.length} cells`,
+    `verified (normalised effect; AtP* estimate -> exact):`,
+    ...a.verified.map((v) => `  ${v.node.padEnd(24)} ${fmt(v.estimateNormalised).padStart(8)} -> ${fmt(v.exactNormalised)}`),
+    a.bound.skipped > 0
+      ? `${a.bound.skipped} cells skipped: |effect| <= ${fmt(a.bound.normalised)} of the gap if their estimates err no more than the verified ones' (not a guarantee)`
+      : 'every cell verified',
+  ].join('\n');
+}
+
 const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
   async 'logit-diff'(ctx) {
     const { batch } = await batchOf(ctx);
@@ -123,6 +140,11 @@ const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
     const target = oneOf(ctx.values, 'target', analysis.PATCH_TARGETS, 'heads');
     const direction = oneOf(ctx.values, 'direction', analysis.PATCH_DIRECTIONS, 'denoise');
     const metric = oneOf(ctx.values, 'metric', analysis.METRIC_KINDS, 'logit-diff');
+    if (oneOf(ctx.values, 'method', PATCH_METHOD_NAMES, 'exact') === 'atp') {
+      const r = await attributionPatching(ctx.session.model, batch, { ...ctx, target, direction, metric, verifyTop: optionalInt(ctx.values, 'verify-top', 10, 0), positionLabels: labelsOf(ctx) });
+      return { data: r, text: atpText(r) };
+    }
+    if (ctx.values['verify-top'] !== undefined) throw new CliError('--verify-top applies only to --method atp');
     const r = await analysis.activationPatching(ctx.session.model, batch, { ...ctx, target, direction, metric, positionLabels: labelsOf(ctx) });
     const top = topEntries(r, optionalInt(ctx.values, 'top', 10));
     return {
@@ -241,6 +263,8 @@ export const analyzeCommand: Command = {
     target: { type: 'string' },
     direction: { type: 'string' },
     metric: { type: 'string' },
+    method: { type: 'string' },
+    'verify-top': { type: 'string' },
     top: { type: 'string' },
     scale: { type: 'string' },
     prompt: { type: 'string' },

@@ -37,6 +37,11 @@ export interface PatchOptions extends AnalysisOptions {
   memoryBudgetBytes?: number;
   /** Token labels for position axes (from the first clean prompt). */
   positionLabels?: (ids: number[]) => string[];
+  /**
+   * Patch only these cells (flat indices into `values`, layer-major); the others are NaN in
+   * `values` and `raw`. Attribution patching verifies its top candidates this way.
+   */
+  cells?: readonly number[];
 }
 
 export interface PatchResult {
@@ -114,15 +119,17 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
   const plan = groups.map((g) => {
     const cells = spec.cells(H, g.length);
     const perRun = Math.max(1, Math.min(cells, Math.floor(maxRowTokens / (g.rows.length * g.length))));
-    return { g, cells, perRun, runs: L * Math.ceil(cells / perRun) };
+    const chosen = chosenCells(opts.cells, L, cells);
+    return { g, cells, perRun, chosen, runs: chosen.reduce((s, ids) => s + Math.ceil(ids.length / perRun), 0) };
   });
   const progress = new Progress(plan.reduce((s, p) => s + p.runs + 2, 0), opts);
   const cellsPerLayer = plan[0].cells;
-  const raw = new Array<number>(L * cellsPerLayer).fill(0);
+  const raw = new Array<number>(L * cellsPerLayer).fill(opts.cells ? Number.NaN : 0);
+  for (const l of opts.cells ?? []) raw[l] = 0;
   let clean = 0;
   let corrupted = 0;
   let runs = 0;
-  for (const { g, cells, perRun } of plan) {
+  for (const { g, cells, perRun, chosen } of plan) {
     const weight = g.rows.length / batch.size;
     progress.check();
     const runsOf = cacheRuns(model, g, spec);
@@ -135,11 +142,12 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
       const base = direction === 'denoise' ? runsOf.corrupted : runsOf.clean;
       const source = direction === 'denoise' ? runsOf.clean : runsOf.corrupted;
       for (let l = 0; l < L; l++) {
-        for (let c0 = 0; c0 < cells; c0 += perRun) {
+        const layerCells = chosen[l];
+        for (let c0 = 0; c0 < layerCells.length; c0 += perRun) {
           progress.check();
-          const k = Math.min(perRun, cells - c0);
+          const cellIds = layerCells.slice(c0, c0 + perRun);
+          const k = cellIds.length;
           const values = tf.tidy(() => {
-            const cellIds = Array.from({ length: k }, (_, i) => c0 + i);
             const baseResid = tileCopies(base.get(blockHook(l, 'hook_resid_pre')), k); // [kB, T, D]
             const hookName = spec.hook(l);
             const sourceAct = source.get(hookName ?? blockHook(l, 'hook_resid_pre')); // [B, ...A]
@@ -156,7 +164,7 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
           const v = await values.data();
           values.dispose();
           runs++;
-          for (let i = 0; i < k; i++) raw[l * cells + c0 + i] += weight * v[i];
+          for (let i = 0; i < k; i++) raw[l * cells + cellIds[i]] += weight * v[i];
           await progress.step();
         }
       }
@@ -184,6 +192,29 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
     runs,
     hookPoint: spec.hookPoint,
   };
+}
+
+/** The cells to patch per layer: every cell, or the given flat indices (checked). */
+function chosenCells(only: readonly number[] | undefined, L: number, cells: number): number[][] {
+  const all = Array.from({ length: L }, () => Array.from({ length: cells }, (_, c) => c));
+  if (!only) return all;
+  const perLayer = Array.from({ length: L }, () => [] as number[]);
+  for (const i of new Set(only)) {
+    if (!Number.isInteger(i) || i < 0 || i >= L * cells) throw new AnalysisError(`cell ${i} is outside 0..${L * cells - 1}`);
+    perLayer[Math.floor(i / cells)].push(i % cells);
+  }
+  return perLayer.map((ids) => ids.sort((a, b) => a - b));
+}
+
+/** The activation a target patches at layer l (the residual entering the block for 'resid'). */
+export function patchedHook(target: PatchTarget, l: number): string {
+  return TARGETS[target].hook(l) ?? blockHook(l, 'hook_resid_pre');
+}
+
+/** Cells per layer of a target for prompts of T tokens, and whether it is resolved by position. */
+export function targetCells(target: PatchTarget, H: number, T: number): { cells: number; positional: boolean; axes: string[]; hookPoint: string } {
+  const spec = TARGETS[target];
+  return { cells: spec.cells(H, T), positional: spec.positional, axes: spec.axes, hookPoint: spec.hookPoint };
 }
 
 /**

@@ -3,6 +3,7 @@
  * (positionGroups), each labelled with the template's named positions. Every dataset row lands in
  * exactly one panel. Wraps activationPatching and directLogitAttribution without changing them.
  */
+import { POSITIONAL_PATCH_TARGET_NAMES } from '../../shared/api/analysisKinds';
 import type { HookedGPT2 } from '../engine/model';
 import { directLogitAttribution, type DlaResult } from './dla';
 import { activationPatching, type PatchOptions, type PatchResult } from './patching';
@@ -75,7 +76,7 @@ export async function dlaPanels(
 }
 
 /** Patching targets whose result has a position axis (they need prompts of one length). */
-export const POSITIONAL_PATCH_TARGETS: readonly PatchResult['target'][] = ['resid', 'attn', 'mlp', 'head-pos'];
+export const POSITIONAL_PATCH_TARGETS: readonly PatchResult['target'][] = POSITIONAL_PATCH_TARGET_NAMES;
 
 export function isPositionalTarget(target: PatchResult['target']): boolean {
   return POSITIONAL_PATCH_TARGETS.includes(target);

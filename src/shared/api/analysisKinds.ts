@@ -4,8 +4,15 @@ export const ANALYSIS_KINDS = ['logit-lens', 'dla', 'patching', 'attention', 'co
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 
 export const PATCH_TARGET_NAMES = ['resid', 'attn', 'mlp', 'heads', 'head-pos', 'q', 'k', 'v', 'pattern'] as const;
+/** Targets with a cell per position (their results have a position axis; their cost grows with prompt length). */
+/** Targets whose nodes feed an attention softmax directly: AtP*'s QK fix recomputes it exactly for them. */
+export const QK_FIX_TARGET_NAMES = ['q', 'k'] as const;
+export const POSITIONAL_PATCH_TARGET_NAMES = ['resid', 'attn', 'mlp', 'head-pos'] as const;
 export const PROMPT_SIDES = ['clean', 'corrupted'] as const;
 export const PATCH_DIRECTION_NAMES = ['denoise', 'noise'] as const;
+/** Patching methods: every cell exactly, or AtP* estimates with the top cells verified exactly. */
+export const PATCH_METHOD_NAMES = ['exact', 'atp'] as const;
+export const PATCH_METHOD_LABELS: Record<(typeof PATCH_METHOD_NAMES)[number], string> = { exact: 'exact (every cell)', atp: 'attribution (AtP*), top cells verified' };
 export const METRIC_NAMES = ['logit-diff', 'kl'] as const;
 export const CORRELATION_Y = ['logit', 'attention'] as const;
 

@@ -10,6 +10,7 @@ import {
   DISCOVERY_METHODS,
   METRIC_NAMES,
   PATCH_DIRECTION_NAMES,
+  PATCH_METHOD_NAMES,
   PATCH_TARGET_NAMES,
   PROMPT_SIDES,
 } from './analysisKinds';
@@ -155,6 +156,10 @@ export const operations = {
       side: optional(oneOf(PROMPT_SIDES)),
       target: optional(oneOf(PATCH_TARGET_NAMES)),
       direction: optional(oneOf(PATCH_DIRECTION_NAMES)),
+      /** Patching: 'exact' (default) patches every cell; 'atp' estimates all with AtP* and patches the top `verifyTop` exactly. */
+      method: optional(oneOf(PATCH_METHOD_NAMES)),
+      /** AtP*: cells verified by exact patching (default 10; 0: none). */
+      verifyTop: optional(integer({ min: 0, max: 100_000 })),
       metric: optional(oneOf(METRIC_NAMES)),
       item: optional(integer({ min: 0, max: 10_000_000 })),
       layer: optional(integer({ min: 0, max: 1000 })),

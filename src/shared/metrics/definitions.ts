@@ -55,6 +55,29 @@ export const METRIC_DEFINITIONS = {
     relativeTo: '0 = the corrupted run, 1 = the clean run (baseline values in the result)',
     ablation: 'denoise: clean activation patched into the corrupted run; noise: corrupted activation patched into the clean run',
   },
+  'atp-estimate': {
+    label: 'AtP* estimate (normalised)',
+    definition: 'Attribution patching\'s first-order estimate of the patching effect (QK fix for q/k), placed on the same scale as exact patching.',
+    formula: '(F(base) + (a_source - a_base) . dF/da - F(corrupted)) / (F(clean) - F(corrupted)); q/k: (A\' - A) . dF/dA with A\' the exact patched softmax',
+    unit: 'fraction of the clean-corrupted gap',
+    relativeTo: '0 = the corrupted run, 1 = the clean run; verified cells show the exact value beside it',
+    ablation: 'as exact patching: denoise patches clean into corrupted, noise corrupted into clean',
+  },
+  'atp-bound': {
+    label: 'Bound on a skipped cell',
+    definition: 'The largest change a cell AtP* did not verify could make, if its estimate errs no more than the verified ones did (a heuristic, not a guarantee).',
+    formula: 'max over skipped cells of max(|estimate|, GradDrop magnitude) + max over verified cells of |exact - estimate|',
+    unit: 'fraction of the clean-corrupted gap',
+    relativeTo: 'the clean-corrupted gap |F(clean) - F(corrupted)|',
+  },
+  'forward-equivalents': {
+    label: 'Forward-equivalents',
+    definition: 'Compute spent, counted in forward passes of every prompt through the whole model.',
+    formula: '1 per full forward; a backward = 2; a run over part of the blocks = its fraction of them; the QK fix = 1',
+    unit: 'forward passes over the dataset',
+    relativeTo: 'exact patching of every cell, counted the same way',
+    better: 'lower',
+  },
   'logit-lens': {
     label: 'Logit lens',
     definition: 'The logit difference read from the accumulated residual stream after each layer, as if the model stopped there.',
@@ -302,7 +325,7 @@ export type MetricId = keyof typeof METRIC_DEFINITIONS;
 export const ANALYSIS_METRICS: Record<AnalysisKind, readonly MetricId[]> = {
   'logit-lens': ['logit-lens', 'logit-lens-top-k'],
   dla: ['direct-logit-attribution', 'dla-by-position'],
-  patching: ['normalised-patching-effect', 'logit-diff', 'kl'],
+  patching: ['normalised-patching-effect', 'logit-diff', 'kl', 'atp-estimate', 'atp-bound', 'forward-equivalents'],
   attention: ['attention-probability'],
   correlation: ['correlation-pearson'],
   'copy-scores': ['copy-score.copying', 'copy-score.negative', 'copy-score.antonym'],

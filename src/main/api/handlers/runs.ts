@@ -47,7 +47,8 @@ export function analysisOptions(p: AnalysisParams, model: ModelService, itemCoun
       return { side: p.side ?? 'clean' };
     case 'patching':
       if (!p.target) throw new ApiError('invalid_request', 'analysis.run: target is required for activation patching', 'params.target');
-      return { target: p.target, direction: p.direction ?? 'denoise', metric: p.metric ?? 'logit-diff' };
+      if (p.verifyTop !== undefined && p.method !== 'atp') throw new ApiError('invalid_request', 'analysis.run: verifyTop applies only to method "atp"', 'params.verifyTop');
+      return { target: p.target, direction: p.direction ?? 'denoise', metric: p.metric ?? 'logit-diff', ...(p.method === 'atp' ? { method: 'atp', verifyTop: p.verifyTop ?? 10 } : {}) };
     case 'attention':
       return {
         item: inRange(p.item ?? 0, 'item', itemCount, 'items in this dataset'),

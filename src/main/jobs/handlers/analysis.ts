@@ -19,6 +19,8 @@ import {
   type PromptSide,
 } from '../../analysis';
 import { AnalysisError } from '../../analysis/progress';
+import { attributionPatching } from '../../analysis/attribution/atpStar';
+import type { PatchOptions } from '../../analysis/patching';
 import { lensTopTokens } from '../../analysis/lensTopTokens';
 import { positionGroups, slotPositions } from '../../analysis/positionGroups';
 import { dlaPanels, isPositionalTarget, patchingPanels } from '../../analysis/positionPanels';
@@ -43,6 +45,9 @@ export interface PatchingJobParams extends DatasetJobParams {
   target: PatchTarget;
   direction?: PatchDirection;
   metric?: MetricKind;
+  /** 'atp': AtP* estimates of every cell, the top `verifyTop` patched exactly. */
+  method?: 'exact' | 'atp';
+  verifyTop?: number;
 }
 export interface AttentionJobParams extends DatasetJobParams {
   /** Which item's prompt (0-based), when no prompt is typed. */
@@ -110,6 +115,7 @@ export async function dlaJob(params: DlaJobParams, ctx: JobContext): Promise<Job
 export async function patchingJob(params: PatchingJobParams, ctx: JobContext): Promise<JobOutput> {
   return withModel(params, ctx, 'patching', async (s) => {
     const opts = { target: params.target, direction: params.direction, metric: params.metric, signal: ctx.signal, onProgress: unitProgress(ctx, `Patching ${params.target}`) };
+    if (params.method === 'atp') return atpPatching(s, params, { ...opts, onProgress: unitProgress(ctx, `AtP* ${params.target}`) });
     if (!isPositionalTarget(params.target)) return activationPatching(s.model, encodeItems(s, params.items), { ...opts, positionLabels: labelsOf(s) });
     // By position: one panel per template group (a single group keeps the plain result).
     const groups = groupsOf(s, params.items);
@@ -117,6 +123,16 @@ export async function patchingJob(params: PatchingJobParams, ctx: JobContext): P
     const result = await activationPatching(s.model, groups[0].batch, { ...opts, positionLabels: () => groups[0].positions });
     return { ...result, template: groups[0].template };
   });
+}
+
+/** AtP* on the dataset (position-resolved targets: one template, whose named positions label the columns). */
+async function atpPatching(s: ModelSession, params: PatchingJobParams, opts: PatchOptions): Promise<object> {
+  const atp = { ...opts, verifyTop: params.verifyTop };
+  if (!isPositionalTarget(params.target)) return attributionPatching(s.model, encodeItems(s, params.items), { ...atp, positionLabels: labelsOf(s) });
+  const groups = groupsOf(s, params.items);
+  if (groups.length > 1) throw new AnalysisError(`AtP* by position needs one template; this dataset has ${groups.length} (${groups.slice(0, 4).map((g) => g.template).join(', ')}${groups.length > 4 ? ', ...' : ''}): choose one`);
+  const result = await attributionPatching(s.model, groups[0].batch, { ...atp, positionLabels: () => groups[0].positions });
+  return { ...result, template: groups[0].template };
 }
 
 function itemAt(items: DatasetJobParams['items'], index: number): DatasetJobParams['items'][number] {

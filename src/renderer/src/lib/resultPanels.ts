@@ -7,7 +7,7 @@ import type { CircuitGraphView } from '../../../shared/api/circuitTypes';
 import { heatmapOption, lineOption, scatterOption } from './charts';
 import { matrixCsv, toCsv, type Cell } from './csv';
 import { metricDefinition } from '../../../shared/metrics/definitions';
-import type { AttentionView, CopyScoresView, CorrelationView, DlaView, LensTopTokensView, LogitLensView, NeuroscopeView, PatchGroupsView, PatchView, ResultView } from './resultTypes';
+import type { AttributionView, AttentionView, CopyScoresView, CorrelationView, DlaView, LensTopTokensView, LogitLensView, NeuroscopeView, PatchGroupsView, PatchView, ResultView } from './resultTypes';
 
 /** A colour bar's or axis's name: the metric's label with its unit, from the definitions registry. */
 export function valueName(metricId: string): string {
@@ -104,9 +104,51 @@ function patchGroupPanels(r: PatchGroupsView): ResultPanel[] {
   return r.panels.flatMap((p, g) => patchPanels(p.result, { id: `-${g}`, title: ` — template ${p.template} (${p.rows.length} prompts)` }));
 }
 
+/** AtP*'s verified cells (estimate beside exact) and its cost and bound, each number with its metric. */
+function attributionPanels(r: PatchView, a: AttributionView, id: string): ResultPanel[] {
+  const verifiedColumns = ['node', 'AtP* estimate', 'exact', '|exact - estimate|'];
+  const verifiedRows: Cell[][] = a.verified.map((v) => [v.node, v.estimateNormalised, v.exactNormalised, Math.abs(v.exactNormalised - v.estimateNormalised)]);
+  const costColumns = ['quantity', 'value', 'unit'];
+  const costRows: Cell[][] = [
+    ['AtP* estimation', a.forwardEquivalents.estimation, 'forward-equivalents'],
+    [`exact verification of ${a.verified.length} cells`, a.forwardEquivalents.verification, 'forward-equivalents'],
+    ['AtP* total', a.forwardEquivalents.total, 'forward-equivalents'],
+    [`exact patching of all ${r.values.length} cells`, a.forwardEquivalents.exactAll, 'forward-equivalents'],
+    [`bound on each of the ${a.bound.skipped} skipped cells (heuristic)`, a.bound.normalised, 'fraction of the clean-corrupted gap'],
+  ];
+  return [
+    {
+      type: 'table',
+      id: `patch-atp-verified${id}`,
+      title: `AtP*: the ${a.verified.length} top cells patched exactly (normalised effect, mean over ${r.prompts ?? '?'} prompts)`,
+      columns: verifiedColumns,
+      rows: verifiedRows,
+      columnMetrics: [null, 'atp-estimate', 'normalised-patching-effect', 'normalised-patching-effect'],
+      csv: toCsv(verifiedColumns, verifiedRows),
+    },
+    {
+      type: 'table',
+      id: `patch-atp-cost${id}`,
+      title: 'AtP*: cost and what the skipped cells could contribute',
+      columns: costColumns,
+      rows: [...costRows, ['what this means', a.description, '']],
+      columnMetrics: [null, 'forward-equivalents', null],
+      csv: toCsv(costColumns, costRows),
+    },
+  ];
+}
+
 function patchPanels(r: PatchView, group: { id: string; title: string } = { id: '', title: '' }): ResultPanel[] {
-  const title = `Activation patching: ${r.target} (${r.direction}, ${r.metric})${group.title}`;
-  const colour = valueName('normalised-patching-effect');
+  if (r.attribution) {
+    const estimates = patchHeatmaps({ ...r, attribution: undefined }, group, 'Attribution patching (AtP*)', 'atp-estimate');
+    return [...estimates, ...attributionPanels(r, r.attribution, group.id)];
+  }
+  return patchHeatmaps(r, group, 'Activation patching', 'normalised-patching-effect');
+}
+
+function patchHeatmaps(r: PatchView, group: { id: string; title: string }, method: string, metric: 'normalised-patching-effect' | 'atp-estimate'): ResultPanel[] {
+  const title = `${method}: ${r.target} (${r.direction}, ${r.metric})${group.title}`;
+  const colour = valueName(metric);
   if (r.axes.length === 2) {
     const [rowAxis, colAxis] = r.axes;
     const rows = r.labels[rowAxis] ?? layerLabels(r.shape[0]);
@@ -116,7 +158,7 @@ function patchPanels(r: PatchView, group: { id: string; title: string } = { id: 
         type: 'chart',
         id: `patch-${r.target}${group.id}`,
         title,
-        metric: 'normalised-patching-effect',
+        metric,
         option: heatmapOption({ title: `${title}: ${rowAxis} × ${colAxis}`, xLabels: cols, yLabels: rows, xName: colAxis, yName: rowAxis, values: r.values, valueName: colour }),
         csv: matrixCsv(rowAxis, colAxis, rows, cols, r.values),
       },
@@ -131,7 +173,7 @@ function patchPanels(r: PatchView, group: { id: string; title: string } = { id: 
       type: 'chart',
       id: `patch-${r.target}${group.id}`,
       title,
-      metric: 'normalised-patching-effect',
+      metric,
       tall: true,
       option: heatmapOption({ title: `${title}: heads × positions`, xLabels: cols, yLabels: rows, xName: 'position', yName: 'head', values: r.values, valueName: colour }),
       csv: matrixCsv('head', 'position', rows, cols, r.values),

@@ -36,6 +36,21 @@ export interface PatchView {
   hookPoint: string;
   /** By position on one template group: the template whose named positions label the columns. */
   template?: string;
+  /** Prompts the values average over. */
+  prompts?: number;
+  /** AtP* results: `values` hold the estimates; this holds the verified cells, the bound and the cost. */
+  method?: 'atp*';
+  attribution?: AttributionView;
+}
+
+/** AtP*'s report beside its estimates (src/main/analysis/attribution/atpStar.ts). */
+export interface AttributionView {
+  qkFix: boolean;
+  gradDrop: boolean;
+  verified: { cell: number; node: string; estimate: number; exact: number; estimateNormalised: number; exactNormalised: number }[];
+  bound: { skippedMaxScore: number; observedError: number; effect: number; normalised: number; skipped: number };
+  forwardEquivalents: { estimation: number; verification: number; total: number; exactAll: number; convention: string };
+  description: string;
 }
 
 /** Patching by position on a dataset that mixes templates: one panel per template group. */

@@ -13,6 +13,9 @@ export class AnalysisLauncher {
   side = $state<'clean' | 'corrupted'>('clean');
   target = $state<PatchTarget>('heads');
   direction = $state<'denoise' | 'noise'>('denoise');
+  /** Patching: every cell exactly, or AtP* estimates with the top `verifyTop` cells patched exactly. */
+  method = $state<'exact' | 'atp'>('exact');
+  verifyTop = $state(10);
   item = $state(0);
   /** Patching / DLA: only this template's items ('' = all, one panel per template). */
   template = $state('');
@@ -40,7 +43,13 @@ export class AnalysisLauncher {
       case 'dla':
         return { ...base, side: this.side, ...(this.template ? { template: this.template } : {}) };
       case 'patching':
-        return { ...base, target: this.target, direction: this.direction, ...(this.template ? { template: this.template } : {}) };
+        return {
+          ...base,
+          target: this.target,
+          direction: this.direction,
+          ...(this.method === 'atp' ? { method: 'atp' as const, verifyTop: this.verifyTop } : {}),
+          ...(this.template ? { template: this.template } : {}),
+        };
       case 'attention':
         return { ...base, item: this.item };
       case 'correlation':
@@ -50,6 +59,11 @@ export class AnalysisLauncher {
       case 'neuroscope':
         return { ...base, layer: this.layer, neuron: this.neuron, k: this.k };
     }
+  }
+
+  /** The analysis' name as a run title: patching says which method. */
+  label(): string {
+    return `${ANALYSIS_LABELS[this.kind]}${this.kind === 'patching' && this.method === 'atp' ? ' (AtP*)' : ''}`;
   }
 
   /** Every head's attention on a typed prompt, or on one item of a dataset (a job; the run is saved). */
@@ -77,7 +91,7 @@ export class AnalysisLauncher {
     this.busy = true;
     this.error = null;
     try {
-      return await this.#jobs.run('analysis.run', params, `${ANALYSIS_LABELS[this.kind]}${datasetName ? ` on ${datasetName}` : ''}`);
+      return await this.#jobs.run('analysis.run', params, `${this.label()}${datasetName ? ` on ${datasetName}` : ''}`);
     } catch {
       return null;
     } finally {
