@@ -211,6 +211,8 @@ describe('New study in the browser', () => {
     expect(await runsOfKind(STUDY_SECTION_RUN_KIND)).toHaveLength(SECTIONS_ONE_MODEL);
     expect(existsSync(join(outDir, 'report.html'))).toBe(false);
     expect(await page.getByTestId('study-done').count()).toBe(0);
+    // Section runs are records beside the study, not jobs: the jobs panel (re-attached after the restart) lists none.
+    expect(await page.getByTestId('job').allTextContents()).not.toContainEqual(expect.stringContaining('Study section'));
     await shot('cancelled');
   });
 

@@ -4,7 +4,8 @@
  * validation), the report addresses the server accepts, and the study run views.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS } from '../../src/main/study/plan';
+import { DEFAULT_PARAMS, STUDY_JOB_KIND, STUDY_SECTION_RUN_KIND } from '../../src/main/study/plan';
+import { RECORD_ONLY_KINDS } from '../../src/renderer/src/lib/jobs';
 import { SECTION_KINDS, SECTION_TITLES, type StudySection } from '../../src/main/study/types';
 import type { ModelEntry, RunEntry } from '../../src/shared/api/projectTypes';
 import { validateParams } from '../../src/shared/api/validate';
@@ -13,7 +14,7 @@ import { runPanels } from '../../src/renderer/src/lib/runViews';
 import { defaultStudyFolder, folderOf, STUDY_FORM_DEFAULTS, studyModelChoices, studyParams, studyReportOf, studySectionSuffix } from '../../src/renderer/src/lib/study';
 
 const model = (id: number, name: string, path: string | null, loaded = false): ModelEntry => ({ id, name, path, loaded, contentHash: `h${id}` });
-const run = (fields: Partial<RunEntry>): RunEntry => ({ id: 1, kind: 'study.run', status: 'done', progress: 1, progressMessage: null, options: {}, datasetName: null, createdAt: '', endedAt: null, error: null, resumable: false, hasCheckpoint: false, ...fields });
+const run = (fields: Partial<RunEntry>): RunEntry => ({ id: 1, kind: STUDY_JOB_KIND, status: 'done', progress: 1, progressMessage: null, options: {}, datasetName: null, createdAt: '', endedAt: null, error: null, resumable: false, hasCheckpoint: false, ...fields });
 
 describe('New study, plain parts', () => {
   it('starts from the study\'s own defaults', () => {
@@ -75,9 +76,13 @@ describe('New study, plain parts', () => {
     expect(studyReportOf(run({ kind: 'circuit.acdc', options: { outDir: '/o/s' } }))).toBeNull();
   });
 
+  it('keeps section runs (records, not jobs) out of the jobs panel', () => {
+    expect([...RECORD_ONLY_KINDS]).toEqual([STUDY_SECTION_RUN_KIND]);
+  });
+
   it('names a section run by its section and model', () => {
-    expect(studySectionSuffix(run({ kind: 'study.section', options: { studyRunId: 4, section: 'patching', model: 'default-model' } }))).toBe(' · patching · default-model (study #4)');
-    expect(studySectionSuffix(run({ kind: 'study.run', options: { section: 'patching' } }))).toBe('');
+    expect(studySectionSuffix(run({ kind: STUDY_SECTION_RUN_KIND, options: { studyRunId: 4, section: 'patching', model: 'default-model' } }))).toBe(' · patching · default-model (study #4)');
+    expect(studySectionSuffix(run({ kind: STUDY_JOB_KIND, options: { section: 'patching' } }))).toBe('');
   });
 });
 
@@ -92,7 +97,7 @@ describe('study run views', () => {
   });
 
   it('show a section run\'s tables cell for cell', () => {
-    const panels = runPanels('study.section', [{ name: 'patching', summary: section('patching', 'A') }]);
+    const panels = runPanels(STUDY_SECTION_RUN_KIND, [{ name: 'patching', summary: section('patching', 'A') }]);
     expect(panels).toHaveLength(1);
     const p = panels![0];
     if (p.type !== 'table') throw new Error('not a table');
@@ -104,7 +109,7 @@ describe('study run views', () => {
   it('list a study\'s sections with their figure and table counts', () => {
     const sections = SECTION_KINDS.map((k) => section(k, k === 'predictions' ? null : 'A'));
     sections[0].figures.push({ id: 'f', title: 'f', kind: 'bar', x: [], xName: '', yName: '', series: [] });
-    const panels = runPanels('study.run', [{ name: 'study', summary: { plan: { task: 'ioi' }, sections } }]);
+    const panels = runPanels(STUDY_JOB_KIND, [{ name: 'study', summary: { plan: { task: 'ioi' }, sections } }]);
     const p = panels?.find((x) => x.id === 'study-sections');
     if (!p || p.type !== 'table') throw new Error('no sections table');
     expect(p.rows).toEqual(sections.map((s) => [s.title, s.model ?? 'all models', s.figures.length, 1]));
