@@ -4,7 +4,7 @@
  * headless Chromium. A small study runs as a job with progress, finishes with its report's path,
  * the report opens from the server (its route refuses what is not a study's file), the study run
  * and its section runs are listed and open, survive a reload and a restart; Cancel stops a study
- * and leaves no study marked done. Screenshots go to test-results/e2e/study-*.png.
+ * and leaves no study marked done; a second project model, ticked, is studied beside the loaded one. Screenshots go to test-results/e2e/study-*.png.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -214,6 +214,31 @@ describe('New study in the browser', () => {
     // Section runs are records beside the study, not jobs: the jobs panel (re-attached after the restart) lists none.
     expect(await page.getByTestId('job').allTextContents()).not.toContainEqual(expect.stringContaining('Study section'));
     await shot('cancelled');
+  });
+
+  it('studies two project models side by side: the loaded one and a ticked folder', async () => {
+    const second = await writeTaskModel(join(await makeTmpDir('cwb-e2e-study-model2-'), 'second-model'), 17);
+    await router.invoke('model.add', { path: second });
+    await page.reload();
+    await page.getByTestId('new-study').click();
+    const models = page.getByTestId('study-model');
+    await expect.poll(() => models.count()).toBe(2);
+    // The loaded model (the one just added) comes first and is ticked; the other is offered by its folder.
+    expect(await page.getByTestId('study-form').textContent()).toContain(modelDir);
+    expect(await models.nth(0).isChecked()).toBe(true);
+    expect(await models.nth(1).isChecked()).toBe(false);
+    await models.nth(1).check();
+    await page.getByTestId('study-task').selectOption('latest');
+    await page.getByTestId('study-n').fill(String(SMALL_N));
+    const sectionsBefore = (await runsOfKind(STUDY_SECTION_RUN_KIND)).length;
+    await page.getByTestId('study-start').click();
+    await page.getByTestId('study-done').waitFor({ timeout: 240_000 });
+    const report = (await page.getByTestId('study-report-path').textContent()) ?? '';
+    const doc = JSON.parse(readFileSync(join(report, '..', 'study.json'), 'utf8')) as { plan: { models: { label: string; dir: string }[] } };
+    expect(doc.plan.models.map((m) => m.dir)).toEqual([second, modelDir]);
+    const added = (await runsOfKind(STUDY_SECTION_RUN_KIND)).length - sectionsBefore;
+    expect(added).toBe(2 * MODEL_SECTIONS.length + 1);
+    expect(await page.getByTestId('study-done').textContent()).toContain(`Section runs recorded in the project: ${added}`);
   });
 
   it('logged no errors', () => {
