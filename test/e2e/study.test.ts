@@ -193,6 +193,8 @@ describe('New study in the browser', () => {
     const report = await page.request.get(`${origin()}${href}`);
     expect(report.status()).toBe(200);
     expect(await report.text()).toBe(readFileSync(reportPath, 'utf8'));
+    await page.locator(`[data-testid="sidebar-run"][data-kind="${STUDY_SECTION_RUN_KIND}"]`).last().click();
+    await expect.poll(() => page.getByTestId('run-view').getByTestId('table-panel').count()).toBeGreaterThan(0);
   });
 
   it('Cancel stops a study: no study marked done but the first, no new section runs, no report', async () => {
