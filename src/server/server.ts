@@ -14,6 +14,7 @@ import type { ApiRouter } from '../main/api/router';
 import { allowedHostNames, hostAllowed } from './hostCheck';
 import { AccessGate, sessionCookieName } from './session';
 import { createStaticHandler, send } from './staticFiles';
+import { isStudyFileRequest, serveStudyFile } from './studyFiles';
 import { generateToken } from './token';
 
 export const API_PATH = '/api';
@@ -105,7 +106,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (!gate.admits(req.headers.cookie)) return sendRefusalPage(res, 401, MESSAGES.noSession);
-    serveStatic(req, res).catch((error: unknown) => {
+    const serve = isStudyFileRequest(url.pathname) ? serveStudyFile(options.router, req, res, url.pathname) : serveStatic(req, res);
+    serve.catch((error: unknown) => {
       console.error('serve: static file error:', error);
       if (!res.headersSent) res.writeHead(500);
       res.end();

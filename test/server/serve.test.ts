@@ -1,8 +1,8 @@
 /**
  * Serve mode safe to expose: the printed link's token is exchanged once for an HttpOnly,
  * SameSite=Strict session cookie and then refused; a foreign Host is refused (HTTP and WebSocket);
- * file operations outside the data folder and --allow-dir folders are refused without saying
- * whether the file exists; TLS serves HTTPS with a Secure cookie.
+ * file operations outside the data folder and --allow-dir folders (any params field naming a file
+ * or folder, study.run's outDir and modelDirs too) are refused without saying whether the file exists; TLS serves HTTPS with a Secure cookie.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,10 +17,11 @@ import { ApiRouter } from '../../src/main/api/router';
 import { ApiError } from '../../src/shared/api/errors';
 import { operations } from '../../src/shared/api/operations';
 import type { ServerMessage } from '../../src/shared/api/protocol';
-import { confineHandlers, FileConfinement, PATH_OPS } from '../../src/server/fileConfinement';
+import { confineHandlers, FileConfinement, PATH_FIELDS, PATH_OPS } from '../../src/server/fileConfinement';
 import { allowedHostNames, hostHeaderName } from '../../src/server/hostCheck';
 import { MESSAGES, startServer, type RunningServer } from '../../src/server/server';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
+import { writeTaskModel } from '../helpers/taskModel';
 
 let server: RunningServer;
 let services: DefaultServices;
@@ -159,12 +160,16 @@ describe('the Host allowlist', () => {
 });
 
 describe('file operations', () => {
-  const examplePath = (op: (typeof PATH_OPS)[number], path: string): unknown => ({ ...(operations[op].params.example() as object), path });
+  /** The op's single path field (path, or study.run's outDir). */
+  const pathField = (op: (typeof PATH_OPS)[number]): string => PATH_FIELDS.find((f) => Object.hasOwn(operations[op].params.fields, f))!;
+  const examplePath = (op: (typeof PATH_OPS)[number], path: string): unknown => ({ ...(operations[op].params.example() as object), [pathField(op)]: path });
 
-  it('the confined operations are those whose params carry a path (from the operation table)', () => {
-    const fromTable = Object.entries(operations).filter(([, spec]) => 'path' in spec.params.fields).map(([op]) => op);
+  it('the confined operations are those whose params name a file or folder (path, *Dir, *Dirs, from the operation table)', () => {
+    const fromTable = Object.entries(operations)
+      .filter(([, spec]) => Object.keys(spec.params.fields).some((f) => f === 'path' || /Dirs?$/.test(f)))
+      .map(([op]) => op);
     expect([...PATH_OPS]).toEqual(fromTable);
-    expect(PATH_OPS).toEqual(expect.arrayContaining(['project.open', 'project.create', 'project.export']));
+    expect(PATH_OPS).toEqual(expect.arrayContaining(['project.open', 'project.create', 'project.export', 'study.run']));
   });
 
   it('refuses every one of them outside the allowed folders, with the same words whether or not the file exists', async () => {
@@ -177,7 +182,7 @@ describe('file operations', () => {
         const error = await router.invoke(op, examplePath(op, path)).catch((e: unknown) => e);
         expect(error, `${op} ${path}`).toBeInstanceOf(ApiError);
         expect((error as ApiError).code).toBe('invalid_request');
-        expect((error as ApiError).path).toBe('params.path');
+        expect((error as ApiError).path).toBe(`params.${pathField(op)}`);
         messages.push((error as ApiError).message.replace(path, 'PATH'));
       }
       expect(messages[0], op).toBe(messages[1]);
@@ -198,6 +203,23 @@ describe('file operations', () => {
       expect(JSON.stringify(reply)).not.toMatch(/SQLite|ENOENT|EACCES|exists/);
     }
     expect(existsSync(join(outsideDir, 'x.cwb'))).toBe(false);
+  });
+
+  it("confines study.run's output folder and model folders too (fields other than path)", async () => {
+    const model = await writeTaskModel(join(dataDir, 'study-model'), 3);
+    symlinkSync(outsideDir, join(dataDir, 'out-link'));
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ outDir: join(outsideDir, 'study'), modelDirs: [model] }, 'params.outDir', join(outsideDir, 'study')],
+      [{ outDir: join(dataDir, 'study-a'), modelDirs: [model, join(outsideDir, 'model')] }, 'params.modelDirs[1]', join(dataDir, 'study-a')],
+      [{ outDir: join(dataDir, 'out-link', 'study-b'), modelDirs: [model] }, 'params.outDir', join(outsideDir, 'study-b')],
+    ];
+    for (const [params, field, notWritten] of cases) {
+      const error = await router.invoke('study.run', { task: 'latest', n: 1, ...params }).catch((e: unknown) => e);
+      expect(error, field).toBeInstanceOf(ApiError);
+      expect((error as ApiError).path, JSON.stringify(params)).toBe(field);
+      expect((error as ApiError).message).toMatch(/outside the folders this server may use/);
+      expect(existsSync(notWritten), notWritten).toBe(false);
+    }
   });
 
   it('allows the data folder and the folders named on the command line', async () => {

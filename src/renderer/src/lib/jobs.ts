@@ -4,6 +4,9 @@ import type { RunStatusView } from '../../../shared/api/projectTypes';
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
+/** Runs recorded beside a job (a study's sections), never run as one: not listed as jobs. */
+export const RECORD_ONLY_KINDS: ReadonlySet<string> = new Set(['study.section']);
+
 /** A page that re-attaches also shows the runs that ended this recently. */
 export const RECENT_FINISHED_MS = 15 * 60 * 1000;
 

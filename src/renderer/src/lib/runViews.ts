@@ -195,6 +195,30 @@ function analysisView(results: readonly StoredResult[], pick: { layer: number; h
   return view ? resultPanels(view, pick) : [];
 }
 
+const cellOf = (x: unknown): Cell => (typeof x === 'number' || typeof x === 'string' ? x : x === null || x === undefined ? '–' : String(x));
+
+/** A study section's tables (its figures are in the report and figures/*.svg). */
+function studySectionPanels(section: unknown): ResultPanel[] {
+  const s = rec(section);
+  const label = s.model ? ` (${String(s.model)})` : '';
+  return (Array.isArray(s.tables) ? s.tables : []).map((t) => {
+    const table = rec(t);
+    const columns = Array.isArray(table.columns) ? table.columns.map(String) : [];
+    const rows = Array.isArray(table.rows) ? table.rows.map((r) => (Array.isArray(r) ? r.map(cellOf) : [])) : [];
+    return tablePanel(`study-${String(table.id)}`, `${String(table.title)}${label}`, columns, rows);
+  });
+}
+
+/** A study: its sections (one run each in the project); the plan's parameters are the run's parameter lines. */
+function studyView(results: readonly StoredResult[]): ResultPanel[] {
+  const doc = rec(results.find((r) => r.name === 'study')?.summary ?? results[0]?.summary);
+  const sections = (Array.isArray(doc.sections) ? doc.sections : []).map((x): Cell[] => {
+    const s = rec(x);
+    return [cellOf(s.title), cellOf(s.model ?? 'all models'), Array.isArray(s.figures) ? s.figures.length : 0, Array.isArray(s.tables) ? s.tables.length : 0];
+  });
+  return [tablePanel('study-sections', 'Study sections (the report holds the figures; each section is also a run of its own)', ['section', 'model', 'figures', 'tables'], sections)];
+}
+
 /** Every job kind's view. Kinds are the job registry's (src/main/jobs/handlers) plus cached key moments. */
 export const RUN_VIEWS: Record<string, RunViewBuilder> = {
   ...Object.fromEntries(ANALYSIS_KINDS.map((k) => [k, analysisView])),
@@ -206,7 +230,8 @@ export const RUN_VIEWS: Record<string, RunViewBuilder> = {
   'edit-head': headEditView,
   'edit-compare': compareView,
   'rome-covariance': momentView,
-  'study.run': (results) => [numbersPanel('study', 'Study: its numbers (the report holds the full write-up)', flattenNumbers(results[0]?.summary, '', 0))],
+  'study.run': studyView,
+  'study.section': (results) => studySectionPanels(results[0]?.summary),
   'project-export': (results) => [numbersPanel('export', 'Project exported as a JSON bundle', flattenNumbers(results[0]?.summary, '', 0))],
 };
 

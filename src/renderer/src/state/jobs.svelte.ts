@@ -10,7 +10,7 @@ import { ApiError, isCancelled, plainMessage } from '../../../shared/api/errors'
 import type { OpName, ParamsOf, ResultOf } from '../../../shared/api/operations';
 import type { RunEntry } from '../../../shared/api/projectTypes';
 import type { JobEventView, Progress } from '../../../shared/api/protocol';
-import { jobLabel, jobStateOf, RECENT_FINISHED_MS, type JobState } from '../lib/jobs';
+import { jobLabel, jobStateOf, RECENT_FINISHED_MS, RECORD_ONLY_KINDS, type JobState } from '../lib/jobs';
 
 export type { JobState } from '../lib/jobs';
 
@@ -60,7 +60,7 @@ export class JobsState {
     for (const run of [...runs].reverse()) {
       const state = jobStateOf(run.status);
       const ended = run.endedAt ? Date.parse(run.endedAt) : null;
-      if (state !== 'running' && (ended === null || now - ended > RECENT_FINISHED_MS)) continue;
+      if (RECORD_ONLY_KINDS.has(run.kind) || (state !== 'running' && (ended === null || now - ended > RECENT_FINISHED_MS))) continue;
       const job = this.#byRun(run.id) ?? this.#add({ id: `run-${run.id}`, op: null, label: jobLabel(run.kind, run.id, run.datasetName), runId: run.id, startedAt: Date.parse(run.createdAt) });
       Object.assign(job, {
         state,

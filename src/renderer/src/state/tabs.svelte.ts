@@ -1,7 +1,7 @@
 /** The main area's tabs: which views are open and which one is shown. */
 import { tabsOverCap } from '../lib/tabCap';
 
-export type TabKind = 'predict' | 'diagnostics' | 'dataset' | 'new-dataset' | 'analysis' | 'run' | 'circuit' | 'diff' | 'edit';
+export type TabKind = 'predict' | 'diagnostics' | 'dataset' | 'new-dataset' | 'new-study' | 'analysis' | 'run' | 'circuit' | 'diff' | 'edit';
 
 export interface Tab {
   id: string;
@@ -16,6 +16,7 @@ const TITLES: Record<TabKind, string> = {
   diagnostics: 'Diagnostics',
   dataset: 'Dataset',
   'new-dataset': 'New dataset',
+  'new-study': 'New study',
   analysis: 'Analyses',
   run: 'Run',
   circuit: 'Circuit',

@@ -15,6 +15,7 @@ import { PredictState } from './predict.svelte';
 import { ProjectState } from './project.svelte';
 import { RunView } from './runView.svelte';
 import { StatusState } from './status.svelte';
+import { NewStudyForm } from './study.svelte';
 import { TabsState } from './tabs.svelte';
 
 /**
@@ -39,6 +40,7 @@ export class Workbench {
   readonly projectState: ProjectState;
   readonly launcher: AnalysisLauncher;
   readonly newDataset: NewDatasetForm;
+  readonly newStudy: NewStudyForm;
   readonly inspector: InspectorData;
   readonly editing: ModelEditing;
   model = $state.raw<ModelInfo | null>(null);
@@ -67,6 +69,7 @@ export class Workbench {
     this.projectState = new ProjectState(client);
     this.launcher = new AnalysisLauncher(this.jobs);
     this.newDataset = new NewDatasetForm(client);
+    this.newStudy = new NewStudyForm(client, this.jobs);
     this.inspector = new InspectorData(client);
     this.editing = new ModelEditing(this.jobs);
     this.jobs.onSettled = () => void this.refreshProject();
