@@ -2,8 +2,10 @@
  * npm run train:default-model — trains the bundled default model from scratch with the fixed
  * DEFAULT_RECIPE and writes resources/default-model/: config.json, model.safetensors,
  * tokenizer.json, training-log.json, loss-curve.svg and MODEL_CARD.md.
+ * npm run train:larger-model (--bundled larger-model) does the same for resources/larger-model
+ * with LARGER_RECIPE (BUNDLED_RECIPES names both).
  *
- * Options (for trying recipes; the shipped model uses none): --out DIR, --steps N, --recipe FILE
+ * Options (for trying recipes; the shipped models use none): --out DIR, --steps N, --recipe FILE
  * (a JSON object merged field by field over DEFAULT_RECIPE, e.g. {"optimiser": {"weightDecay": 0.1}}).
  * --card-only re-evaluates the model already in the output directory and rewrites MODEL_CARD.md
  * and loss-curve.svg from its training-log.json (left unchanged), without training.
@@ -20,18 +22,23 @@ import type { Tokenizer } from '../src/main/tokenizer/types';
 import { evaluate } from '../src/main/services/evaluate';
 import { defaultModelDir } from '../src/main/services/modelSession';
 import { tokenizerFromJson } from '../src/main/tokenizer';
-import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../src/main/training/defaultRecipe';
+import { BUNDLED_RECIPES, DEFAULT_EVAL, EVAL_CORRUPTIONS } from '../src/main/training/defaultRecipe';
 import { lossCurveSvg } from '../src/main/training/lossCurve';
 import { RUNS_TRIED } from '../src/main/training/runsTried';
 import { modelCard, type CorruptionResult, type OptInResult } from '../src/main/training/modelCard';
 import { train, type TrainingLog } from '../src/main/training/train';
 import { mergeRecipe, type TrainingRecipe } from '../src/main/training/recipe';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, steps: { type: 'string' }, recipe: { type: 'string' }, 'card-only': { type: 'boolean' } } });
-const out = path.resolve(values.out ?? defaultModelDir());
+const { values } = parseArgs({
+  options: { bundled: { type: 'string', default: 'default-model' }, out: { type: 'string' }, steps: { type: 'string' }, recipe: { type: 'string' }, 'card-only': { type: 'boolean' } },
+});
+const bundled = values.bundled!;
+const baseRecipe = BUNDLED_RECIPES[bundled];
+if (!baseRecipe) throw new Error(`--bundled ${bundled}: not a bundled model (known: ${Object.keys(BUNDLED_RECIPES).join(', ')})`);
+const out = path.resolve(values.out ?? path.join(path.dirname(defaultModelDir()), bundled));
 const recipe: TrainingRecipe = values.recipe
-  ? mergeRecipe(DEFAULT_RECIPE, JSON.parse(await readFile(values.recipe, 'utf8')) as Record<string, unknown>)
-  : structuredClone(DEFAULT_RECIPE);
+  ? mergeRecipe(baseRecipe, JSON.parse(await readFile(values.recipe, 'utf8')) as Record<string, unknown>)
+  : structuredClone(baseRecipe);
 if (values.steps !== undefined) recipe.optimiser.steps = Number(values.steps);
 
 /** Every task under every corruption on the held-out protocol of the model card. */
@@ -68,7 +75,7 @@ async function writeCard(log: TrainingLog, results: CorruptionResult[], optInRes
   const weightsBytes = (await stat(path.join(out, 'model.safetensors'))).size;
   await writeFile(
     path.join(out, 'MODEL_CARD.md'),
-    modelCard({ log, vocabulary: defaultVocabulary(), results, optInResults, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: 'npm run train:default-model', runsTried: RUNS_TRIED }),
+    modelCard({ log, vocabulary: defaultVocabulary(), results, optInResults, evalProtocol: DEFAULT_EVAL, weightsBytes, trainCommand: `npm run train:${bundled}`, runsTried: RUNS_TRIED, modelName: bundled }),
   );
 }
 

@@ -68,9 +68,9 @@ describe('the bundled default model', () => {
   // What the README's table claims (its "The bundled default model" section): 100% top-1 on
   // every held-out set, and these logit differences (2 decimals, as printed there).
   const README_CLAIMS: Record<TaskName, { corruption: string; logitDiff: number; corrupted: number }> = {
-    ioi: { corruption: 'abc', logitDiff: 9.65, corrupted: -0.63 },
-    latest: { corruption: 'swap', logitDiff: 15.06, corrupted: -15.02 },
-    comparison: { corruption: 'flip', logitDiff: 8.81, corrupted: -9.32 },
+    ioi: { corruption: 'abc', logitDiff: 11.79, corrupted: 0.5 },
+    latest: { corruption: 'swap', logitDiff: 14.35, corrupted: -14.6 },
+    comparison: { corruption: 'flip', logitDiff: 12.67, corrupted: -13.16 },
   };
 
   it.each(TASK_NAMES.map((t) => [t]))('held-out %s: top-1 accuracy 100% and the logit differences the README reports', async (task) => {
@@ -82,10 +82,10 @@ describe('the bundled default model', () => {
     expect(s.meanCorruptedLogitDiff).toBeCloseTo(claim.corrupted, 2);
   });
 
-  // The opt-in comparison templates ("so the shorter one is") need the antonym relation itself;
-  // the model has not learned it (near chance, model card). Recorded, so a model that learns it
-  // is noticed: its accuracy there stays well under the task bar.
-  it('held-out opt-in comparison templates (antonym reasoning): reported, and below the task bar', async () => {
+  // The opt-in comparison templates are the subject form ("..., so Bob is shorter than"), which
+  // the shipped recipe does not train on; the model answers them with the wrong name (model
+  // card). Recorded, so a model that learns them is noticed: its accuracy stays under the bar.
+  it('held-out opt-in comparison templates (subject form, untrained): reported, and below the task bar', async () => {
     const optIn = optInTemplateIds('comparison');
     expect(optIn.length).toBeGreaterThan(0);
     const items = generate('comparison', { n: 200, seed: SEED, split: 'heldout', templates: optIn });

@@ -29,6 +29,8 @@ export interface ModelCardInput {
   evalProtocol: { n: number; seed: number; split: string };
   weightsBytes: number;
   trainCommand: string;
+  /** The bundled model's folder name ('default-model', 'larger-model'), for the title. */
+  modelName?: string;
   /** Runs tried before this one (RUNS_TRIED), listed with this run's own numbers last. */
   runsTried?: readonly RunTried[];
 }
@@ -99,7 +101,7 @@ function runsSection(input: ModelCardInput): string[] {
     antonymTop1: top1Where(input, 'comparison', antonymForm),
     ioiTop1: top1Where(input, 'ioi', () => true),
     latestTop1: top1Where(input, 'latest', () => true),
-    note: 'the evaluation below',
+    note: 'the held-out evaluation above',
   };
   return [
     '## Runs tried',
@@ -129,7 +131,7 @@ export function modelCard(input: ModelCardInput): string {
   const finalLoss = lastLosses.reduce((a, b) => a + b, 0) / lastLosses.length;
 
   const lines: string[] = [
-    '# Circuit Workbench default model',
+    `# Circuit Workbench ${(input.modelName ?? 'default-model').replace('-model', '')} model`,
     '',
     'A small GPT-2 trained from scratch by the project on its three task families (indirect object',
     'identification, adjective comparison, latest subject) mixed with filler sentences, so that a',
