@@ -17,6 +17,7 @@ import type { Hook } from '../engine/hookRunner';
 import { tf, type Tensor } from '../engine/tf';
 import { metricFor, normalisedMetric, perCopy, type MetricKind } from './metrics';
 import { AnalysisError, Progress, type AnalysisOptions } from './progress';
+import { headPatchRuns, patchHeadsOfGroup, readScalars } from './headPatching';
 import { singleLengthGroup, type PromptBatch, type PromptGroup } from './promptBatch';
 
 export type PatchTarget = 'resid' | 'attn' | 'mlp' | 'heads' | 'head-pos' | 'q' | 'k' | 'v' | 'pattern';
@@ -37,6 +38,11 @@ export interface PatchOptions extends AnalysisOptions {
   memoryBudgetBytes?: number;
   /** Token labels for position axes (from the first clean prompt). */
   positionLabels?: (ids: number[]) => string[];
+  /**
+   * 'hooks': every target through the engine's hooks (the original path, kept for comparison).
+   * Default: target 'heads' takes the hook-free path of headPatching.ts (same numbers, faster).
+   */
+  path?: 'hooks';
 }
 
 export interface PatchResult {
@@ -106,7 +112,10 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
   const direction = opts.direction ?? 'denoise';
   if (!PATCH_DIRECTIONS.includes(direction)) throw new AnalysisError(`unknown patching direction ${JSON.stringify(direction)} (denoise or noise)`);
   const metricKind = opts.metric ?? 'logit-diff';
-  const maxRowTokens = opts.maxRowTokens ?? Math.min(8192, Math.floor((opts.memoryBudgetBytes ?? 512 * 2 ** 20) / bytesPerToken(model, batch)));
+  const headsPath = target === 'heads' && opts.path !== 'hooks';
+  // the heads path frees each layer's intermediates before the next layer: its runs hold one layer at a time
+  const tokenBytes = headsPath ? bytesPerToken(model, batch) / c.nLayer : bytesPerToken(model, batch);
+  const maxRowTokens = opts.maxRowTokens ?? Math.min(headsPath ? 32768 : 8192, Math.floor((opts.memoryBudgetBytes ?? 512 * 2 ** 20) / tokenBytes));
   const groups = spec.positional ? [singleLengthGroup(batch, `patching ${target} by position`)] : batch.groups;
   const H = c.nHead;
   const L = c.nLayer;
@@ -114,7 +123,7 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
   const plan = groups.map((g) => {
     const cells = spec.cells(H, g.length);
     const perRun = Math.max(1, Math.min(cells, Math.floor(maxRowTokens / (g.rows.length * g.length))));
-    return { g, cells, perRun, runs: L * Math.ceil(cells / perRun) };
+    return { g, cells, perRun, runs: headsPath ? headPatchRuns(L, H, perRun) : L * Math.ceil(cells / perRun) };
   });
   const progress = new Progress(plan.reduce((s, p) => s + p.runs + 2, 0), opts);
   const cellsPerLayer = plan[0].cells;
@@ -125,6 +134,14 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
   for (const { g, cells, perRun } of plan) {
     const weight = g.rows.length / batch.size;
     progress.check();
+    if (headsPath) {
+      const r = await patchHeadsOfGroup(model, g, direction, metricKind, perRun, progress);
+      clean += weight * r.clean;
+      corrupted += weight * r.corrupted;
+      r.raw.forEach((v, i) => (raw[i] += weight * v));
+      runs += r.runs;
+      continue;
+    }
     const runsOf = cacheRuns(model, g, spec);
     try {
       const metric = metricFor(metricKind, g, runsOf.cleanLogits);
@@ -250,13 +267,4 @@ function cacheRuns(model: HookedGPT2, g: PromptGroup, spec: TargetSpec): CachedR
       tf.dispose([cleanRun.logits!, corruptedRun.logits!]);
     },
   };
-}
-
-async function readScalars(ts: Tensor[]): Promise<number[]> {
-  const out: number[] = [];
-  for (const t of ts) {
-    out.push((await t.data())[0]);
-    t.dispose();
-  }
-  return out;
 }

@@ -1,0 +1,101 @@
+/**
+ * The hook-free heads path of activationPatching (analysis/headPatching.ts) against the hooked
+ * path it replaced (`path: 'hooks'`) and against one full rerun from the tokens per head with
+ * that head's z replaced in a TensorBuffer: model variants (LN, LNPre, no norm, attention-only,
+ * untied unembedding with a bias, relu), two prompt lengths, both directions, both metrics, and
+ * runs of one head, several heads and every head of a layer.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../src/main/engine/tf';
+import { blockHook } from '../../src/main/engine/hookNames';
+import type { HookedGPT2 } from '../../src/main/engine/model';
+import { activationPatching } from '../../src/main/analysis/patching';
+import { METRIC_KINDS } from '../../src/main/analysis/metrics';
+import { batchFromTokens, type PromptBatch } from '../../src/main/analysis/promptBatch';
+import { randomModel, randomTokens, startBackend, tinyConfig } from '../helpers/engine';
+
+/** Config overrides and weight scale; without normalisation a smaller scale keeps activations (and float32 rounding) moderate. */
+const VARIANTS: Record<string, { overrides: Record<string, unknown>; std: number }> = {
+  'LN, gelu_new': { overrides: {}, std: 0.5 },
+  'LNPre, untied unembedding with bias, relu': { overrides: { normalization_type: 'LNPre', tie_word_embeddings: false, unembed_bias: true, activation_function: 'relu' }, std: 0.5 },
+  'no normalization': { overrides: { normalization_type: null }, std: 0.15 },
+  'attention-only': { overrides: { attn_only: true }, std: 0.5 },
+};
+
+/** Prompts of two lengths (two groups), clean and corrupted differing at position 1 and, in even rows, at 3. */
+function promptBatch(vocab: number): PromptBatch {
+  const pairs = [5, 7].flatMap((T, gi) =>
+    randomTokens(3, T, vocab, 11 + gi).map((clean, b) => {
+      const corrupted = clean.map((t, i) => (i === 1 || (i === 3 && b % 2 === 0) ? (t + 5 + b) % vocab : t));
+      return { clean, corrupted, correct: clean[T - 2], incorrect: corrupted[1] === clean[T - 2] ? (clean[T - 2] + 1) % vocab : corrupted[1] };
+    }),
+  );
+  return batchFromTokens(pairs);
+}
+
+/** Mean logit difference of one full run from the tokens with head h of layer l replaced by the other run's z. */
+async function rerunWithHead(model: HookedGPT2, batch: PromptBatch, l: number, h: number, direction: 'denoise' | 'noise'): Promise<number> {
+  let total = 0;
+  for (const g of batch.groups) {
+    const [base, source] = direction === 'denoise' ? [g.corrupted, g.clean] : [g.clean, g.corrupted];
+    const name = blockHook(l, 'attn.hook_z');
+    const sourceRun = model.runWithCache(source, [name], { logits: 'none' });
+    const sourceZ = sourceRun.cache.get(name).bufferSync(); // [B, T, H, dh]
+    const hook = {
+      name,
+      fn: (z: tf.Tensor) => {
+        const buf = z.bufferSync();
+        const [B, T, , dh] = z.shape;
+        for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let d = 0; d < dh; d++) buf.set(sourceZ.get(b, t, h, d), b, t, h, d);
+        return buf.toTensor();
+      },
+    };
+    const logits = model.runWithHooks(base, [hook], { logits: 'last' });
+    const rows = (await logits.array()) as number[][];
+    logits.dispose();
+    sourceRun.cache.dispose();
+    total += rows.reduce((s, r, b) => s + r[g.correct[b]] - r[g.incorrect[b]], 0);
+  }
+  return total / batch.size;
+}
+
+beforeAll(startBackend);
+
+describe('heads patching without hooks', () => {
+  for (const [variant, { overrides, std }] of Object.entries(VARIANTS)) {
+    it(`${variant}: equals the hooked path within 1e-5 (both directions and metrics, every run size) and a full rerun per head`, async () => {
+      const config = tinyConfig({ n_layer: 3, n_head: 3, n_embd: 12, ...overrides });
+      const { model } = randomModel(config, 7, std);
+      const batch = promptBatch(config.vocabSize);
+      try {
+        const before = tf.memory().numTensors;
+        for (const direction of ['denoise', 'noise'] as const) {
+          for (const metric of METRIC_KINDS) {
+            const hooked = await activationPatching(model, batch, { target: 'heads', direction, metric, path: 'hooks' });
+            // rows x positions per run: one head per run, two heads (a remainder run), every head of a layer
+            for (const maxRowTokens of [3 * 7, 2 * 3 * 7, undefined]) {
+              const fast = await activationPatching(model, batch, { target: 'heads', direction, metric, maxRowTokens });
+              expect(fast.shape).toEqual(hooked.shape);
+              expect(fast.baseline.clean).toBeCloseTo(hooked.baseline.clean, 5);
+              expect(fast.baseline.corrupted).toBeCloseTo(hooked.baseline.corrupted, 5);
+              fast.raw.forEach((v, i) => expect(Math.abs(v - hooked.raw[i]), `${direction} ${metric} cell ${i}`).toBeLessThan(1e-5));
+            }
+          }
+          const fast = await activationPatching(model, batch, { target: 'heads', direction });
+          for (let l = 0; l < config.nLayer; l++) {
+            for (let h = 0; h < config.nHead; h++) {
+              const ref = await rerunWithHead(model, batch, l, h, direction);
+              expect(Math.abs(fast.raw[l * config.nHead + h] - ref), `${direction} L${l}H${h}`).toBeLessThan(1e-5);
+            }
+          }
+          // the patches move the metric: a comparison of equal constants would pass anything
+          const unpatched = direction === 'denoise' ? fast.baseline.corrupted : fast.baseline.clean;
+          expect(Math.max(...fast.raw.map((v) => Math.abs(v - unpatched)))).toBeGreaterThan(1e-3);
+        }
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+});
