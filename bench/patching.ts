@@ -21,6 +21,7 @@ import { tokenizerFromJson } from '../src/main/tokenizer';
 import { openModel, defaultModelDir } from '../src/main/services/modelSession';
 import { writeModelDir } from '../src/main/loader';
 import { activationPatching, batchFromTokens, encodeTaskItems, type PromptBatch } from '../src/main/analysis';
+import { headPatchWorkers } from '../src/main/analysis/headPatchPool';
 import { GPT2_SMALL_SHAPE } from './forward';
 import { round } from './harness';
 import { runPeer } from './peer';
@@ -215,7 +216,8 @@ function issueCasePrompts(V: number, B = 8, T = 15) {
  * temporary folder, and each side times reading it and building its model. The workbench runs the
  * CLI's path (openModel, then activationPatching) and the starting path (the hooked one,
  * `path: 'hooks'`); the PyTorch peer (bench/peer/patch_heads.py, one thread) runs one full hooked
- * forward per head, TransformerLens-style. BENCH_OLD_PATH=0 skips the hooked path.
+ * forward per head, TransformerLens-style. The workbench runs on its worker pool (CWB_WORKERS) and,
+ * for comparison, on one thread. BENCH_OLD_PATH=0 skips the hooked path.
  */
 export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unknown>> {
   const config = parseHfConfig(GPT2_SMALL_SHAPE);
@@ -228,18 +230,23 @@ export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unkn
     writeFileSync(promptsFile, JSON.stringify({ clean: pairs.map((p) => p.clean), corrupted: pairs.map((p) => p.corrupted), correct: pairs.map((p) => p.correct), incorrect: pairs.map((p) => p.incorrect) }));
     const batch = batchFromTokens(pairs);
     const tensorsBefore = tf.memory().numTensors;
-    const workbench = async (pathName: 'hooks' | undefined) => {
+    const workbench = async (pathName: 'hooks' | undefined, workers?: number) => {
+      let peakRss = process.memoryUsage().rss;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
       const t0 = performance.now();
       const session = await openModel(modelDir);
       const msLoad = performance.now() - t0;
       try {
-        const result = await activationPatching(session.model, batch, { target: 'heads', direction: 'denoise', metric: 'logit-diff', path: pathName });
-        return { ms: performance.now() - t0, msLoad, result };
+        const result = await activationPatching(session.model, batch, { target: 'heads', direction: 'denoise', metric: 'logit-diff', path: pathName, workers });
+        return { ms: performance.now() - t0, msLoad, result, peakRssMiB: Math.round(peakRss / 2 ** 20) };
       } finally {
+        clearInterval(sampler);
         session.model.dispose();
       }
     };
+    const workers = headPatchWorkers(config, undefined);
     const fast = await workbench(undefined);
+    const oneThread = workers > 1 ? await workbench(undefined, 1) : undefined;
     const old = process.env.BENCH_OLD_PATH === '0' ? undefined : await workbench('hooks');
     const tensorsAfter = tf.memory().numTensors;
     const peer = runPeer<PeerPatchHeads>('patch_heads.py', [modelDir, promptsFile]);
@@ -254,6 +261,11 @@ export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unkn
       msWorkbench: round(fast.ms),
       msWorkbenchLoad: round(fast.msLoad),
       workbenchRuns: fast.result.runs,
+      workers: `${workers} (CWB_WORKERS, else os.availableParallelism() = ${os.availableParallelism()} for a model of 20M+ parameters)`,
+      peakRssMiB: fast.peakRssMiB,
+      msWorkbenchOneThread: oneThread ? round(oneThread.ms) : 'same as msWorkbench (one worker)',
+      peakRssMiBOneThread: oneThread?.peakRssMiB,
+      maxAbsDiffPoolToOneThread: oneThread ? maxDiff(fast.result.raw, oneThread.result.raw) : undefined,
       msStartingPath: old ? round(old.ms) : 'skipped (BENCH_OLD_PATH=0)',
       speedupOverStartingPath: old ? round(old.ms / fast.ms) : undefined,
       maxAbsDiffToStartingPath: old ? maxDiff(fast.result.raw, old.result.raw) : undefined,

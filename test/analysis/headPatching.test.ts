@@ -99,3 +99,29 @@ describe('heads patching without hooks', () => {
     });
   }
 });
+
+describe('heads patching on a pool of worker threads', () => {
+  it('gives the in-process numbers, reports every step and stops on cancel', async () => {
+    const config = tinyConfig({ n_layer: 3, n_head: 3, n_embd: 12 });
+    const { model } = randomModel(config, 7, 0.5);
+    const batch = promptBatch(config.vocabSize);
+    try {
+      const before = tf.memory().numTensors;
+      const inProcess = await activationPatching(model, batch, { target: 'heads', workers: 1 });
+      for (const workers of [2, 3]) {
+        const steps: number[] = [];
+        const pooled = await activationPatching(model, batch, { target: 'heads', workers, onProgress: (done, total) => steps.push(done / total) });
+        pooled.raw.forEach((v, i) => expect(Math.abs(v - inProcess.raw[i]), `${workers} workers, cell ${i}`).toBeLessThan(1e-7));
+        expect(pooled.baseline).toEqual(inProcess.baseline);
+        expect(pooled.runs).toBe(inProcess.runs);
+        expect(steps.at(-1)).toBe(1);
+      }
+      const controller = new AbortController();
+      const cancelled = activationPatching(model, batch, { target: 'heads', workers: 2, signal: controller.signal, onProgress: () => controller.abort() });
+      await expect(cancelled).rejects.toThrow(/cancel/i);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      model.dispose();
+    }
+  });
+});

@@ -33,8 +33,11 @@ export function headPatchRuns(nLayer: number, nHead: number, perRun: number): nu
   return nLayer * Math.ceil(nHead / perRun);
 }
 
-/** Patch every head's z of one prompt group; `progress` advances 2 for the cached runs, 1 per run. */
-export async function patchHeadsOfGroup(model: HookedGPT2, g: PromptGroup, direction: 'denoise' | 'noise', metricKind: MetricKind, perRun: number, progress: Progress): Promise<HeadPatchGroupResult> {
+/**
+ * Patch every head's z of one prompt group (of the given layers; the others' cells stay 0);
+ * `progress` advances 2 for the cached runs, 1 per run.
+ */
+export async function patchHeadsOfGroup(model: HookedGPT2, g: PromptGroup, direction: 'denoise' | 'noise', metricKind: MetricKind, perRun: number, progress: Progress, layers?: readonly number[]): Promise<HeadPatchGroupResult> {
   const c = model.config;
   const { nLayer: L, nHead: H } = c;
   const names: string[] = [];
@@ -51,7 +54,7 @@ export async function patchHeadsOfGroup(model: HookedGPT2, g: PromptGroup, direc
     const source = direction === 'denoise' ? cleanRun.cache : corruptedRun.cache;
     const raw = new Array<number>(L * H).fill(0);
     let runs = 0;
-    for (let l = 0; l < L; l++) {
+    for (const l of layers ?? Array.from({ length: L }, (_, i) => i)) {
       for (let h0 = 0; h0 < H; h0 += perRun) {
         progress.check();
         const heads = Array.from({ length: Math.min(perRun, H - h0) }, (_, i) => h0 + i);

@@ -18,6 +18,7 @@ import { tf, type Tensor } from '../engine/tf';
 import { metricFor, normalisedMetric, perCopy, type MetricKind } from './metrics';
 import { AnalysisError, Progress, type AnalysisOptions } from './progress';
 import { headPatchRuns, patchHeadsOfGroup, readScalars } from './headPatching';
+import { headPatchWorkers, patchHeadsInPool } from './headPatchPool';
 import { singleLengthGroup, type PromptBatch, type PromptGroup } from './promptBatch';
 
 export type PatchTarget = 'resid' | 'attn' | 'mlp' | 'heads' | 'head-pos' | 'q' | 'k' | 'v' | 'pattern';
@@ -43,6 +44,8 @@ export interface PatchOptions extends AnalysisOptions {
    * Default: target 'heads' takes the hook-free path of headPatching.ts (same numbers, faster).
    */
   path?: 'hooks';
+  /** Worker threads for target 'heads' (headPatchPool.ts); default CWB_WORKERS, else by model size. */
+  workers?: number;
 }
 
 export interface PatchResult {
@@ -135,7 +138,8 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
     const weight = g.rows.length / batch.size;
     progress.check();
     if (headsPath) {
-      const r = await patchHeadsOfGroup(model, g, direction, metricKind, perRun, progress);
+      const workers = headPatchWorkers(c, opts.workers);
+      const r = workers > 1 ? await patchHeadsInPool(model, g, direction, metricKind, perRun, workers, progress, opts.signal) : await patchHeadsOfGroup(model, g, direction, metricKind, perRun, progress);
       clean += weight * r.clean;
       corrupted += weight * r.corrupted;
       r.raw.forEach((v, i) => (raw[i] += weight * v));
