@@ -41,10 +41,14 @@ export async function patchHeadsOfGroup(model: HookedGPT2, g: PromptGroup, direc
   const c = model.config;
   const { nLayer: L, nHead: H } = c;
   const names: string[] = [];
-  for (let l = 0; l < L; l++) names.push(blockHook(l, 'hook_resid_pre'), blockHook(l, 'hook_attn_out'), blockHook(l, 'attn.hook_z'));
+  const p0 = sharedPrefix(g);
+  for (let l = 0; l < L; l++) {
+    names.push(blockHook(l, 'hook_resid_pre'), blockHook(l, 'hook_attn_out'), blockHook(l, 'attn.hook_z'));
+    if (p0 > 0) names.push(blockHook(l, 'attn.hook_k'), blockHook(l, 'attn.hook_v'));
+  }
   const cleanRun = model.runWithCache(g.clean, names, { logits: 'last' });
   const corruptedRun = model.runWithCache(g.corrupted, names, { logits: 'last' });
-  const sw = patchWeights(model, g.length);
+  const sw = patchWeights(model, g.length, p0);
   const answers = metricKind === 'logit-diff' ? answerDirections(model, g) : undefined;
   try {
     const metric = metricFor(metricKind, g, cleanRun.logits);
@@ -61,7 +65,10 @@ export async function patchHeadsOfGroup(model: HookedGPT2, g: PromptGroup, direc
         const values = tf.tidy(() => {
           const residMid = base.get(blockHook(l, 'hook_resid_pre')).add(base.get(blockHook(l, 'hook_attn_out'))); // [B, T, D]
           const zDiff = source.get(blockHook(l, 'attn.hook_z')).sub(base.get(blockHook(l, 'attn.hook_z'))); // [B, T, H, dh]
-          const final = patchedFinalResid(model, sw, l, heads, residMid, zDiff); // [k, B, D]
+          // keys and values of the shared prefix: equal in both runs and in every patched run
+          const prefix = (j: number): PrefixKV | undefined =>
+            p0 === 0 ? undefined : { k: prefixOf(base.get(blockHook(j, 'attn.hook_k')), p0), v: prefixOf(base.get(blockHook(j, 'attn.hook_v')), p0) };
+          const final = patchedFinalResid(model, sw, l, heads, residMid, zDiff, p0, prefix); // [k, B, D]
           return answers ? copyLogitDiff(model, final, answers) : perCopy(metric, slotLogits(model, final, g.rows.length, 1), heads.length); // [k]
         });
         const v = await values.data();
@@ -81,33 +88,62 @@ export async function patchHeadsOfGroup(model: HookedGPT2, g: PromptGroup, direc
   }
 }
 
+/**
+ * Positions before the first one where any row's clean and corrupted tokens differ: their
+ * activations are the same in both runs and in every patched run (attention is causal), so
+ * patched runs compute only the later positions. At most T - 1: the last position is always run.
+ */
+export function sharedPrefix(g: Pick<PromptGroup, 'clean' | 'corrupted' | 'length'>): number {
+  let p0 = g.length - 1;
+  g.clean.forEach((row, b) => {
+    const t = row.findIndex((id, i) => id !== g.corrupted[b][i]);
+    if (t >= 0) p0 = Math.min(p0, t);
+  });
+  return p0;
+}
+
+/** Keys and values of the shared prefix at one layer: [B, H, p0, dh] each. */
+interface PrefixKV {
+  k: Tensor;
+  v: Tensor;
+}
+
+/** [B, T, H, dh] -> its first p0 positions as [B, H, p0, dh]. */
+function prefixOf(x: Tensor, p0: number): Tensor {
+  const [B, , H, dh] = x.shape as [number, number, number, number];
+  return x.slice([0, 0, 0, 0], [B, p0, H, dh]).transpose([0, 2, 1, 3]); // [B, H, p0, dh]
+}
+
 /** Constants made once per prompt group (owned; dispose()). */
 interface PatchWeights {
   /** Per layer, per head: output projection rows [dh, D]. */
   wOHead: Tensor[][];
-  /** Causal mask bias [T, T]. */
+  /** Causal mask bias of the computed positions p0..T-1 over all positions: [T - p0, T]. */
   mask: Tensor;
   dispose(): void;
 }
 
-function patchWeights(model: HookedGPT2, T: number): PatchWeights {
+function patchWeights(model: HookedGPT2, T: number, p0: number): PatchWeights {
   const { nHead: H, dHead: dh, dModel: D } = model.config;
   const out = tf.tidy(() => ({
     wOHead: model.weights.blocks.map((w) => Array.from({ length: H }, (_, h) => w.wO.slice([h * dh, 0], [dh, D]))), // L x H x [dh, D]
-    mask: causalMaskBias(T), // [T, T]
+    mask: causalMaskBias(T).slice([p0, 0], [T - p0, T]), // [T - p0, T]
   }));
   return { ...out, dispose: () => tf.dispose([...out.wOHead.flat(), out.mask]) };
 }
 
 /**
  * The final residual stream at the last position, [k, B, D], of k runs: copy i has head
- * heads[i] of layer l patched (its z difference zDiff [B, T, H, dh] added through W_O).
+ * heads[i] of layer l patched (its z difference zDiff [B, T, H, dh] added through W_O). Only
+ * positions p0.. are computed; attention reads the prefix's keys and values from `prefix`.
  */
-function patchedFinalResid(model: HookedGPT2, sw: PatchWeights, l: number, heads: number[], residMid: Tensor, zDiff: Tensor): Tensor {
+function patchedFinalResid(model: HookedGPT2, sw: PatchWeights, l: number, heads: number[], residMidAll: Tensor, zDiffAll: Tensor, p0: number, prefix: (j: number) => PrefixKV | undefined): Tensor {
   const c = model.config;
-  const { nLayer: L, dHead: dh, dModel: D } = c;
-  const [B, T] = residMid.shape as [number, number, number];
-  const zRows = zDiff.reshape([B * T, c.nHead * dh]); // [B*T, H*dh]
+  const { nLayer: L, nHead: H, dHead: dh, dModel: D } = c;
+  const B = residMidAll.shape[0] as number;
+  const T = (residMidAll.shape[1] as number) - p0; // positions computed
+  const residMid = residMidAll.slice([0, p0, 0], [B, T, D]); // [B, T, D]
+  const zRows = zDiffAll.slice([0, p0, 0, 0], [B, T, H, dh]).reshape([B * T, H * dh]); // [B*T, H*dh]
   const deltas = heads.map((h) => tf.matMul(zRows.slice([0, h * dh], [B * T, dh]), sw.wOHead[l][h])); // k x [B*T, D]
   let resid = residMid.reshape([1, B * T, D]).add(tf.stack(deltas)); // [k, B*T, D]
   const k = heads.length;
@@ -118,7 +154,7 @@ function patchedFinalResid(model: HookedGPT2, sw: PatchWeights, l: number, heads
     resid = tf.tidy(() => {
       let x = input; // [k, B*T, D]
       if (j > l) {
-        const attnOut = attention(model, sw, j, x, B, T, last); // [k, B*Tq, D]
+        const attnOut = attention(model, sw, j, x, B, T, last, prefix(j)); // [k, B*Tq, D]
         x = (last ? lastPosition(x, B, T) : x).add(attnOut); // [k, B*Tq, D]
       } else if (last) {
         x = lastPosition(x, B, T); // [k, B, D]: the MLP of the final layer feeds only the logits
@@ -136,11 +172,12 @@ function lastPosition(x: Tensor, B: number, T: number): Tensor {
 }
 
 /**
- * Unpatched attention of layer j over k copies, resid [k, B*T, D] -> attention output with b_O
- * [k, B*Tq, D]; with `lastQuery` only the last position queries (Tq = 1). The q, k and v
- * projections are 2-D matMuls (queries at the last position only); the scores of all heads one batched matMul.
+ * Unpatched attention of layer j over k copies, resid [k, B*T, D] of the T computed positions ->
+ * attention output with b_O [k, B*Tq, D]; with `lastQuery` only the last position queries
+ * (Tq = 1). Keys and values of the shared prefix come from `prefix`. The q, k and v projections
+ * are 2-D matMuls (queries at the last position only); the scores of all heads one batched matMul.
  */
-function attention(model: HookedGPT2, sw: PatchWeights, j: number, resid: Tensor, B: number, T: number, lastQuery: boolean): Tensor {
+function attention(model: HookedGPT2, sw: PatchWeights, j: number, resid: Tensor, B: number, T: number, lastQuery: boolean, prefix: PrefixKV | undefined): Tensor {
   const c = model.config;
   const { nHead: H, dHead: dh, dModel: D } = c;
   const w = model.weights.blocks[j];
@@ -152,9 +189,12 @@ function attention(model: HookedGPT2, sw: PatchWeights, j: number, resid: Tensor
   // three 2-D projections and 4-D transposes: a 5-D transpose of a fused q|k|v is ~50x slower on wasm
   const heads = (y: Tensor, n: number): Tensor => y.reshape([N, n, H, dh]).transpose([0, 2, 1, 3]); // [N, H, n, dh]
   const q = heads(tf.matMul(xq, w.wQ).add(w.bQ), Tq); // [N, H, Tq, dh]
-  const kk = heads(tf.matMul(x, w.wK).add(w.bK), T); // [N, H, T, dh]
-  const v = heads(tf.matMul(x, w.wV).add(w.bV), T); // [N, H, T, dh]
-  let scores = tf.matMul(q, kk, false, true).div(Math.sqrt(dh)); // [N, H, Tq, T]
+  // the prefix's [B, H, p0, dh] is the same for every copy: broadcast to the N rows, then the computed positions after it
+  const withPrefix = (y: Tensor, pre: Tensor | undefined): Tensor =>
+    pre ? tf.concat([tf.broadcastTo(pre.expandDims(0), [k, ...pre.shape]).reshape([N, H, pre.shape[2] as number, dh]), y], 2) : y; // [N, H, p0 + T, dh]
+  const kk = withPrefix(heads(tf.matMul(x, w.wK).add(w.bK), T), prefix?.k); // [N, H, p0 + T, dh]
+  const v = withPrefix(heads(tf.matMul(x, w.wV).add(w.bV), T), prefix?.v); // [N, H, p0 + T, dh]
+  let scores = tf.matMul(q, kk, false, true).div(Math.sqrt(dh)); // [N, H, Tq, p0 + T]
   if (!lastQuery) scores = scores.add(sw.mask); // the last query sees every position
   const z = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([N * Tq, D]); // [N*Tq, H*dh]
   return tf.matMul(z, w.wO).add(w.bO).reshape([k, B * Tq, D]); // [k, B*Tq, D]
