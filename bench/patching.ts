@@ -214,10 +214,10 @@ function issueCasePrompts(V: number, B = 8, T = 15) {
  * All 144 head-output patches on the GPT-2-small shape (random weights, seed 1), 8 prompts x 15
  * tokens, denoising, logit difference; load included: the model directory is written once to a
  * temporary folder, and each side times reading it and building its model. The workbench runs the
- * CLI's path (openModel, then activationPatching) and the starting path (the hooked one,
+ * CLI's path (openModel, then activationPatching) on one thread and on a pool of one worker per
+ * core (msWorkbench is the one its default pool size picks), and the starting path (the hooked one,
  * `path: 'hooks'`); the PyTorch peer (bench/peer/patch_heads.py, one thread) runs one full hooked
- * forward per head, TransformerLens-style. The workbench runs on its worker pool (CWB_WORKERS) and,
- * for comparison, on one thread. BENCH_OLD_PATH=0 skips the hooked path.
+ * forward per head, TransformerLens-style. BENCH_OLD_PATH=0 skips the hooked path.
  */
 export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unknown>> {
   const config = parseHfConfig(GPT2_SMALL_SHAPE);
@@ -244,9 +244,12 @@ export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unkn
         session.model.dispose();
       }
     };
+    // both pool sizes are measured; the default (idle cores) picks one of them
     const workers = headPatchWorkers(config, undefined);
-    const fast = await workbench(undefined);
-    const oneThread = workers > 1 ? await workbench(undefined, 1) : undefined;
+    const cores = os.availableParallelism();
+    const oneThread = await workbench(undefined, 1);
+    const pool = cores > 1 ? await workbench(undefined, cores) : undefined;
+    const fast = workers > 1 && pool ? pool : oneThread;
     const old = process.env.BENCH_OLD_PATH === '0' ? undefined : await workbench('hooks');
     const tensorsAfter = tf.memory().numTensors;
     const peer = runPeer<PeerPatchHeads>('patch_heads.py', [modelDir, promptsFile]);
@@ -261,11 +264,14 @@ export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unkn
       msWorkbench: round(fast.ms),
       msWorkbenchLoad: round(fast.msLoad),
       workbenchRuns: fast.result.runs,
-      workers: `${workers} (CWB_WORKERS, else os.availableParallelism() = ${os.availableParallelism()} for a model of 20M+ parameters)`,
+      workers: `${workers} by default (CWB_WORKERS, else idle cores: ${cores} cores, 1-minute load average ${round(os.loadavg()[0])})`,
       peakRssMiB: fast.peakRssMiB,
-      msWorkbenchOneThread: oneThread ? round(oneThread.ms) : 'same as msWorkbench (one worker)',
-      peakRssMiBOneThread: oneThread?.peakRssMiB,
-      maxAbsDiffPoolToOneThread: oneThread ? maxDiff(fast.result.raw, oneThread.result.raw) : undefined,
+      msOneThread: round(oneThread.ms),
+      peakRssMiBOneThread: oneThread.peakRssMiB,
+      msPool: pool ? round(pool.ms) : 'one core: no pool',
+      poolWorkers: pool ? cores : undefined,
+      peakRssMiBPool: pool?.peakRssMiB,
+      maxAbsDiffPoolToOneThread: pool ? maxDiff(pool.result.raw, oneThread.result.raw) : undefined,
       msStartingPath: old ? round(old.ms) : 'skipped (BENCH_OLD_PATH=0)',
       speedupOverStartingPath: old ? round(old.ms / fast.ms) : undefined,
       maxAbsDiffToStartingPath: old ? maxDiff(fast.result.raw, old.result.raw) : undefined,

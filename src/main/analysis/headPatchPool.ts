@@ -5,8 +5,10 @@
  * weights (engine/sharedParams.ts). Results equal the in-process path's: each cell is computed by
  * exactly one worker with the same operations.
  *
- * Pool size: `workers` (PatchOptions), else CWB_WORKERS, else the core count for models of
- * 20M+ parameters (smaller models finish before workers would have started) and 1 below.
+ * Pool size: `workers` (PatchOptions), else CWB_WORKERS, else the cores not already busy (the
+ * core count less the 1-minute load average, at least 1) for models of 20M+ parameters, and 1
+ * below (smaller models finish before workers would have started). On a machine whose other
+ * jobs keep the cores busy, two workers were slower than one (docs/performance.md section 7).
  */
 import os from 'node:os';
 import fs from 'node:fs';
@@ -48,9 +50,14 @@ export function headPatchWorkers(config: ModelConfig, requested: number | undefi
     n = Number(env);
     if (!Number.isInteger(n) || n < 1) throw new AnalysisError(`CWB_WORKERS="${env}" must be a whole number of workers, at least 1`);
   }
-  if (n === undefined) n = parameterCount(config) >= POOL_MIN_PARAMETERS ? os.availableParallelism() : 1;
+  if (n === undefined) n = parameterCount(config) >= POOL_MIN_PARAMETERS ? idleCores(os.availableParallelism(), os.loadavg()[0]) : 1;
   if (!Number.isInteger(n) || n < 1) throw new AnalysisError(`workers must be a whole number, at least 1 (got ${n})`);
   return Math.min(n, config.nLayer);
+}
+
+/** Cores not already busy: the core count less the 1-minute load average, rounded, at least 1. */
+export function idleCores(cores: number, loadAverage: number): number {
+  return Math.max(1, Math.min(cores, Math.round(cores - loadAverage)));
 }
 
 /** Layers split into `n` lists of about equal cost (layer l costs L - l block runs), largest first. */
