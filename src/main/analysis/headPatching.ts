@@ -9,7 +9,10 @@
  * projection is one plain 2-D matMul (the only kind tfjs-wasm sends to XNNPACK). The final
  * layer's queries and MLP run at the last position only (the metric reads nothing else), and
  * the logit difference is read as a dot product with each row's answer direction
- * W_U[correct] - W_U[incorrect] instead of unembedding the whole vocabulary.
+ * W_U[correct] - W_U[incorrect] instead of unembedding the whole vocabulary. Positions before
+ * the first one where clean and corrupted tokens differ are the same in every run (attention is
+ * causal): patched runs compute only the later ones and read the prefix's keys and values from
+ * the base run's cache.
  */
 import type { HookedGPT2 } from '../engine/model';
 import { blockHook } from '../engine/hookNames';
