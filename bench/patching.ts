@@ -8,7 +8,8 @@
  * scaled to all layers x heads: a naive run costs the same for every head, and the sample
  * covers every start layer once.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseHfConfig, type ModelConfig } from '../src/main/engine/config';
 import { blockHook } from '../src/main/engine/hookNames';
@@ -18,9 +19,12 @@ import { tf, type Tensor } from '../src/main/engine/tf';
 import { defaultTokenizerJson, defaultVocabulary, generate } from '../src/main/datasets';
 import { tokenizerFromJson } from '../src/main/tokenizer';
 import { openModel, defaultModelDir } from '../src/main/services/modelSession';
+import { writeModelDir } from '../src/main/loader';
 import { activationPatching, batchFromTokens, encodeTaskItems, type PromptBatch } from '../src/main/analysis';
+import { headPatchWorkers } from '../src/main/analysis/headPatchPool';
 import { GPT2_SMALL_SHAPE } from './forward';
 import { round } from './harness';
+import { runPeer } from './peer';
 
 /** The default model's architecture (DEFAULT_RECIPE in src/main/training/defaultRecipe.ts) over the default vocabulary. */
 const DEFAULT_SHAPE = { n_layer: 3, n_head: 4, n_embd: 64, n_inner: 256, n_positions: 32, prepend_bos: true };
@@ -179,5 +183,115 @@ export async function benchPatchingGpt2Small(): Promise<Record<string, unknown>>
     return await comparePatching('GPT-2-small shape (12L, 12H, d768), random weights', model, batchFromTokens(pairs), true, `${T}-token prompts (shorter than real IOI prompts), differing at position 1`);
   } finally {
     model.dispose();
+  }
+}
+
+/** What bench/peer/patch_heads.py prints. */
+interface PeerPatchHeads {
+  torch: string;
+  threads: number;
+  msLoad: number;
+  msClean: number;
+  msCorrupted: number;
+  msPatches: number;
+  msTotal: number;
+  forwards: number;
+  clean: number;
+  corrupted: number;
+  raw: number[];
+}
+
+/** Issue 16's case: 8 prompts of 15 tokens, differing from position 1 on (the hardest case for prefix reuse). */
+function issueCasePrompts(V: number, B = 8, T = 15) {
+  return Array.from({ length: B }, (_, b) => {
+    const clean = Array.from({ length: T }, (_, t) => (b * 7919 + t * 104729) % V);
+    const corrupted = clean.map((id, t) => (t === 1 ? (id + 1 + b) % V : id));
+    return { clean, corrupted, correct: clean[1], incorrect: corrupted[1] };
+  });
+}
+
+/**
+ * All 144 head-output patches on the GPT-2-small shape (random weights, seed 1), 8 prompts x 15
+ * tokens, denoising, logit difference; load included: the model directory is written once to a
+ * temporary folder, and each side times reading it and building its model. The workbench runs the
+ * CLI's path (openModel, then activationPatching) on one thread and on a pool of one worker per
+ * core (msWorkbench is the one its default pool size picks), and the starting path (the hooked one,
+ * `path: 'hooks'`); the PyTorch peer (bench/peer/patch_heads.py, one thread) runs one full hooked
+ * forward per head, TransformerLens-style. BENCH_OLD_PATH=0 skips the hooked path.
+ */
+export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unknown>> {
+  const config = parseHfConfig(GPT2_SMALL_SHAPE);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cwb-bench-heads-'));
+  try {
+    const modelDir = path.join(dir, 'model');
+    await writeModelDir(modelDir, { config, params: randomParams(config, 1), tokenizerJson: defaultTokenizerJson() });
+    const pairs = issueCasePrompts(config.vocabSize);
+    const promptsFile = path.join(dir, 'prompts.json');
+    writeFileSync(promptsFile, JSON.stringify({ clean: pairs.map((p) => p.clean), corrupted: pairs.map((p) => p.corrupted), correct: pairs.map((p) => p.correct), incorrect: pairs.map((p) => p.incorrect) }));
+    const batch = batchFromTokens(pairs);
+    const tensorsBefore = tf.memory().numTensors;
+    const workbench = async (pathName: 'hooks' | undefined, workers?: number) => {
+      let peakRss = process.memoryUsage().rss;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+      const t0 = performance.now();
+      const session = await openModel(modelDir);
+      const msLoad = performance.now() - t0;
+      try {
+        const result = await activationPatching(session.model, batch, { target: 'heads', direction: 'denoise', metric: 'logit-diff', path: pathName, workers });
+        return { ms: performance.now() - t0, msLoad, result, peakRssMiB: Math.round(peakRss / 2 ** 20) };
+      } finally {
+        clearInterval(sampler);
+        session.model.dispose();
+      }
+    };
+    // both pool sizes are measured; the default (idle cores) picks one of them
+    const workers = headPatchWorkers(config, undefined);
+    const cores = os.availableParallelism();
+    const oneThread = await workbench(undefined, 1);
+    const pool = cores > 1 ? await workbench(undefined, cores) : undefined;
+    const fast = workers > 1 && pool ? pool : oneThread;
+    const old = process.env.BENCH_OLD_PATH === '0' ? undefined : await workbench('hooks');
+    const tensorsAfter = tf.memory().numTensors;
+    const peer = runPeer<PeerPatchHeads>('patch_heads.py', [modelDir, promptsFile]);
+    const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    const L = config.nLayer;
+    return {
+      model: 'GPT-2-small shape (12L, 12H, d768), random weights (seed 1)',
+      prompts: '8 x 15 tokens, clean and corrupted differ from position 1 on',
+      interventions: fast.result.values.length,
+      // a forward-equivalent is one full forward of the 8 prompts; each head of layer l costs at most layers l..11 (its layer's attention is skipped)
+      forwardEquivalents: { workbench: round(2 + (fast.result.shape[1] * Array.from({ length: L }, (_, l) => L - l).reduce((a, b) => a + b, 0)) / L), peer: 2 + fast.result.values.length },
+      msWorkbench: round(fast.ms),
+      msWorkbenchLoad: round(fast.msLoad),
+      workbenchRuns: fast.result.runs,
+      workers: `${workers} by default (CWB_WORKERS, else idle cores: ${cores} cores, 1-minute load average ${round(os.loadavg()[0])})`,
+      peakRssMiB: fast.peakRssMiB,
+      msOneThread: round(oneThread.ms),
+      peakRssMiBOneThread: oneThread.peakRssMiB,
+      msPool: pool ? round(pool.ms) : 'one core: no pool',
+      poolWorkers: pool ? cores : undefined,
+      peakRssMiBPool: pool?.peakRssMiB,
+      maxAbsDiffPoolToOneThread: pool ? maxDiff(pool.result.raw, oneThread.result.raw) : undefined,
+      msStartingPath: old ? round(old.ms) : 'skipped (BENCH_OLD_PATH=0)',
+      speedupOverStartingPath: old ? round(old.ms / fast.ms) : undefined,
+      maxAbsDiffToStartingPath: old ? maxDiff(fast.result.raw, old.result.raw) : undefined,
+      peer: peer.ran
+        ? {
+            torch: peer.result.torch,
+            threads: peer.result.threads,
+            msTotal: round(peer.result.msTotal),
+            msLoad: round(peer.result.msLoad),
+            msPatches: round(peer.result.msPatches),
+            forwards: peer.result.forwards,
+            workbenchSpeedupOverPeer: round(peer.result.msTotal / fast.ms),
+            maxAbsDiffOfMetric: maxDiff(fast.result.raw, peer.result.raw),
+            cleanAndCorruptedDiff: [Math.abs(peer.result.clean - fast.result.baseline.clean), Math.abs(peer.result.corrupted - fast.result.baseline.corrupted)],
+          }
+        : { skipped: peer.note },
+      numTensorsBefore: tensorsBefore,
+      numTensorsAfter: tensorsAfter,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { initBackend } from '../src/main/engine/backend';
 import { benchForward, GPT2_SMALL_SHAPE, SMALL_SHAPE } from './forward';
-import { benchPatchingDefault, benchPatchingGpt2Small } from './patching';
+import { benchPatchingDefault, benchPatchingGpt2Small, benchPatchingHeadsIssueCase } from './patching';
 import { benchAcdcDefault, benchAttributionGpt2Small } from './circuits';
 import { benchAcdcSpeed, benchEvaluationSpeed } from './edgeSpeed';
 import { benchLongPromptGpt2Small } from './longPrompt';
@@ -20,6 +20,7 @@ const BENCHES: Record<string, Bench> = {
   forwardGpt2Small: () => benchForward('GPT-2-small shape (12L, 12H, d768), random weights', GPT2_SMALL_SHAPE),
   patchingHeadsDefault: benchPatchingDefault,
   patchingHeadsGpt2Small: benchPatchingGpt2Small,
+  patchingHeadsGpt2SmallIssueCase: benchPatchingHeadsIssueCase,
   acdcDefault: benchAcdcDefault,
   acdcSpeed: benchAcdcSpeed,
   evaluationSpeed: benchEvaluationSpeed,

@@ -12,7 +12,7 @@ import { logitLens } from '../../src/main/analysis';
 import { encodeTaskItems } from '../../src/main/analysis/promptBatch';
 import { JobRegistry, JobRunner } from '../../src/main/jobs';
 import { workbenchJobRegistry } from '../../src/main/jobs/handlers';
-import { WORKER_ENTRY } from '../../src/main/jobs/handlers/modules';
+import { POOL_WORKER_ENTRIES, WORKER_ENTRY } from '../../src/main/jobs/handlers/modules';
 import { openModel } from '../../src/main/services/modelSession';
 import { ProjectStore } from '../../src/main/store';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
@@ -33,8 +33,9 @@ function registeredOutputs(): { kind: string; output: string; exportName: string
 }
 
 describe('the built bundles', () => {
-  it('has main, the job worker entry, preload and renderer outputs', () => {
-    for (const file of ['main/index.js', `main/${WORKER_ENTRY}.js`, 'preload/index.cjs', 'renderer/index.html']) {
+  it('has main, the job worker entry, the pool worker entries, preload and renderer outputs', () => {
+    const poolWorkers = Object.keys(POOL_WORKER_ENTRIES).map((name) => `main/${name}.js`);
+    for (const file of ['main/index.js', `main/${WORKER_ENTRY}.js`, ...poolWorkers, 'preload/index.cjs', 'renderer/index.html']) {
       expect(existsSync(path.join(OUT, file)), file).toBe(true);
     }
     expect(readFileSync(path.join(OUT, 'renderer/index.html'), 'utf8')).toMatch(/http-equiv="Content-Security-Policy"/);

@@ -17,6 +17,8 @@ import type { Hook } from '../engine/hookRunner';
 import { tf, type Tensor } from '../engine/tf';
 import { metricFor, normalisedMetric, perCopy, type MetricKind } from './metrics';
 import { AnalysisError, Progress, type AnalysisOptions } from './progress';
+import { headPatchRuns, patchHeadsOfGroup, readScalars } from './headPatching';
+import { headPatchWorkers, patchHeadsInPool } from './headPatchPool';
 import { singleLengthGroup, type PromptBatch, type PromptGroup } from './promptBatch';
 
 export type PatchTarget = 'resid' | 'attn' | 'mlp' | 'heads' | 'head-pos' | 'q' | 'k' | 'v' | 'pattern';
@@ -39,9 +41,17 @@ export interface PatchOptions extends AnalysisOptions {
   positionLabels?: (ids: number[]) => string[];
   /**
    * Patch only these cells (flat indices into `values`, layer-major); the others are NaN in
-   * `values` and `raw`. Attribution patching verifies its top candidates this way.
+   * `values` and `raw`. Attribution patching verifies its top candidates this way (through the
+   * hooks path: the heads path patches whole layers).
    */
   cells?: readonly number[];
+  /**
+   * 'hooks': every target through the engine's hooks (the original path, kept for comparison).
+   * Default: target 'heads' takes the hook-free path of headPatching.ts (same numbers, faster).
+   */
+  path?: 'hooks';
+  /** Worker threads for target 'heads' (headPatchPool.ts); default CWB_WORKERS, else by model size. */
+  workers?: number;
 }
 
 export interface PatchResult {
@@ -111,7 +121,10 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
   const direction = opts.direction ?? 'denoise';
   if (!PATCH_DIRECTIONS.includes(direction)) throw new AnalysisError(`unknown patching direction ${JSON.stringify(direction)} (denoise or noise)`);
   const metricKind = opts.metric ?? 'logit-diff';
-  const maxRowTokens = opts.maxRowTokens ?? Math.min(8192, Math.floor((opts.memoryBudgetBytes ?? 512 * 2 ** 20) / bytesPerToken(model, batch)));
+  const headsPath = target === 'heads' && opts.path !== 'hooks' && opts.cells === undefined;
+  // the heads path frees each layer's intermediates before the next layer: its runs hold one layer at a time
+  const tokenBytes = headsPath ? bytesPerToken(model, batch) / c.nLayer : bytesPerToken(model, batch);
+  const maxRowTokens = opts.maxRowTokens ?? Math.min(headsPath ? 32768 : 8192, Math.floor((opts.memoryBudgetBytes ?? 512 * 2 ** 20) / tokenBytes));
   const groups = spec.positional ? [singleLengthGroup(batch, `patching ${target} by position`)] : batch.groups;
   const H = c.nHead;
   const L = c.nLayer;
@@ -120,7 +133,7 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
     const cells = spec.cells(H, g.length);
     const perRun = Math.max(1, Math.min(cells, Math.floor(maxRowTokens / (g.rows.length * g.length))));
     const chosen = chosenCells(opts.cells, L, cells);
-    return { g, cells, perRun, chosen, runs: chosen.reduce((s, ids) => s + Math.ceil(ids.length / perRun), 0) };
+    return { g, cells, perRun, chosen, runs: headsPath ? headPatchRuns(L, H, perRun) : chosen.reduce((s, ids) => s + Math.ceil(ids.length / perRun), 0) };
   });
   const progress = new Progress(plan.reduce((s, p) => s + p.runs + 2, 0), opts);
   const cellsPerLayer = plan[0].cells;
@@ -132,6 +145,15 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
   for (const { g, cells, perRun, chosen } of plan) {
     const weight = g.rows.length / batch.size;
     progress.check();
+    if (headsPath) {
+      const workers = headPatchWorkers(c, opts.workers);
+      const r = workers > 1 ? await patchHeadsInPool(model, g, direction, metricKind, perRun, workers, progress, opts.signal) : await patchHeadsOfGroup(model, g, direction, metricKind, perRun, progress);
+      clean += weight * r.clean;
+      corrupted += weight * r.corrupted;
+      r.raw.forEach((v, i) => (raw[i] += weight * v));
+      runs += r.runs;
+      continue;
+    }
     const runsOf = cacheRuns(model, g, spec);
     try {
       const metric = metricFor(metricKind, g, runsOf.cleanLogits);
@@ -281,13 +303,4 @@ function cacheRuns(model: HookedGPT2, g: PromptGroup, spec: TargetSpec): CachedR
       tf.dispose([cleanRun.logits!, corruptedRun.logits!]);
     },
   };
-}
-
-async function readScalars(ts: Tensor[]): Promise<number[]> {
-  const out: number[] = [];
-  for (const t of ts) {
-    out.push((await t.data())[0]);
-    t.dispose();
-  }
-  return out;
 }

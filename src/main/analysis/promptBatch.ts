@@ -28,11 +28,18 @@ export interface PromptBatch {
   size: number;
 }
 
+/** The longest prompt (tokens, BOS not counted) the live backend's memory runs, and why (engine/promptLimit.ts promptMemoryBound). */
+export interface MemoryBound {
+  maxPromptTokens: number;
+  why: string;
+}
+
 /**
- * Encode task items (BOS as the model expects). Errors name the 0-based row and the template:
+ * Encode task items (BOS as the model expects). With `memoryBound`, a prompt longer than the
+ * backend can run is refused naming its row, its length, the context and the bound. Errors name the 0-based row and the template:
  * clean and corrupted prompts must have the same token length, answers must be one token each.
  */
-export function encodeTaskItems(items: readonly TaskItem[], tokenizer: Tokenizer, config: ModelConfig): PromptBatch {
+export function encodeTaskItems(items: readonly TaskItem[], tokenizer: Tokenizer, config: ModelConfig, memoryBound?: MemoryBound): PromptBatch {
   if (items.length === 0) throw new AnalysisError('the dataset has no items');
   const byLength = new Map<number, PromptGroup>();
   items.forEach((item, row) => {
@@ -46,6 +53,10 @@ export function encodeTaskItems(items: readonly TaskItem[], tokenizer: Tokenizer
     };
     const clean = wrap('clean', () => encodePrompt(tokenizer, config, item.clean));
     const corrupted = wrap('corrupted', () => encodePrompt(tokenizer, config, item.corrupted));
+    const promptTokens = clean.length - (config.prependBos ? 1 : 0);
+    if (memoryBound && promptTokens > memoryBound.maxPromptTokens) {
+      throw new AnalysisError(`${where}: the clean prompt is ${promptTokens} tokens; the model's context allows ${config.nCtx - (config.prependBos ? 1 : 0)}, but ${memoryBound.why} can run prompts of at most ${memoryBound.maxPromptTokens} tokens`);
+    }
     if (clean.length !== corrupted.length) {
       throw new AnalysisError(`${where}: the clean prompt is ${clean.length} tokens and the corrupted prompt ${corrupted.length}; they must be the same length`);
     }

@@ -1,5 +1,6 @@
 /** Adapts an opened model session (src/main/services) to the API's ModelService and backend/memory parts. */
 import { memoryInfo } from '../engine/backend';
+import { promptMemoryBound } from '../engine/promptLimit';
 import type { ModelSession } from '../services/modelSession';
 import { predictNext } from '../services/predict';
 import { maxPromptTokens, validateDataset } from '../datasets';
@@ -20,7 +21,7 @@ export function modelServiceFromSession(session: ModelSession): ModelService {
       return predictions.map(({ token, id, logit, prob }) => ({ token, id, logit, prob }));
     },
     dir: session.dir,
-    checkItems: (items, firstRow) => validateDataset(items, session.tokenizer, { firstRow, maxPromptTokens: maxPromptTokens(session.config) }).map((p) => ({ row: p.row, field: p.field, message: p.message })),
+    checkItems: (items, firstRow) => validateDataset(items, session.tokenizer, { firstRow, maxPromptTokens: maxPromptTokens(session.config), memoryBound: promptMemoryBound(session.config, session.backend) }).map((p) => ({ row: p.row, field: p.field, message: p.message })),
   };
 }
 

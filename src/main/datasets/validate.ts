@@ -29,6 +29,11 @@ export interface ValidateOptions {
   firstRow?: number;
   /** Longest prompt the model reads (its context, less one when it prepends BOS); unchecked when absent. */
   maxPromptTokens?: number;
+  /**
+   * When the live backend's memory cannot run the full context (engine/promptLimit.ts): the
+   * longest prompt it can run (same units as maxPromptTokens) and what bounds it, in words.
+   */
+  memoryBound?: { maxPromptTokens: number; why: string };
 }
 
 const TEXT_FIELDS = ['clean', 'corrupted', 'correct', 'incorrect'] as const;
@@ -98,6 +103,10 @@ export function validateDataset(
     for (const field of ['clean', 'corrupted'] as const) {
       const n = ids[field]?.length ?? 0;
       if (max !== undefined && n > max) report(field, 'too-long', `the prompt is ${n} tokens; the model reads at most ${max}`);
+      else if (options.memoryBound && n > options.memoryBound.maxPromptTokens) {
+        const context = max === undefined ? '' : `the model's context allows ${max}, but `;
+        report(field, 'too-long', `the prompt is ${n} tokens; ${context}${options.memoryBound.why} can run prompts of at most ${options.memoryBound.maxPromptTokens} tokens`);
+      }
     }
     if (clean !== undefined && corrupted !== undefined && clean.length !== corrupted.length) {
       report(

@@ -19,7 +19,7 @@ export interface WorkerEntry {
 }
 
 /** File URL of tsx's ESM registration API, found through its package.json exports. */
-function tsxEsmApiUrl(from: string): string {
+export function tsxEsmApiUrl(from: string): string {
   const pkgFile = createRequire(from).resolve('tsx/package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
   return pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api'].import.default)).href;

@@ -5,6 +5,7 @@
  */
 import type { TaskItem } from '../../datasets/types';
 import { encodeTaskItems, type PromptBatch } from '../../analysis/promptBatch';
+import { promptMemoryBound } from '../../engine/promptLimit';
 import { openModel, type ModelSession } from '../../services/modelSession';
 import type { JobContext } from '../types';
 
@@ -26,7 +27,7 @@ export async function openJobModel(modelDir: string, ctx: JobContext): Promise<M
 }
 
 export function encodeItems(session: ModelSession, items: readonly TaskItem[]): PromptBatch {
-  return encodeTaskItems(items, session.tokenizer, session.config);
+  return encodeTaskItems(items, session.tokenizer, session.config, promptMemoryBound(session.config, session.backend));
 }
 
 /** An AnalysisOptions.onProgress that fills the rest of the bar, with a message. */

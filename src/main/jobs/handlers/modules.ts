@@ -12,9 +12,12 @@ export type HandlerModuleName = (typeof HANDLER_MODULES)[number];
 /** The worker thread's entry, `src/main/jobs/worker-entry.ts` -> `out/main/worker-entry.js`. */
 export const WORKER_ENTRY = 'worker-entry';
 
+/** Worker-pool entries started by analyses themselves (output name -> source), e.g. analysis/headPatchPool.ts. */
+export const POOL_WORKER_ENTRIES = { headPatchWorker: 'src/main/analysis/headPatchWorker.ts' } as const;
+
 /** Build inputs (output name -> source path relative to the repository root) for the main bundle. */
 export function workerBuildInputs(): Record<string, string> {
-  const inputs: Record<string, string> = { [WORKER_ENTRY]: `src/main/jobs/${WORKER_ENTRY}.ts` };
+  const inputs: Record<string, string> = { [WORKER_ENTRY]: `src/main/jobs/${WORKER_ENTRY}.ts`, ...POOL_WORKER_ENTRIES };
   for (const name of HANDLER_MODULES) inputs[name] = `src/main/jobs/handlers/${name}.ts`;
   return inputs;
 }

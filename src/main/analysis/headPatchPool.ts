@@ -1,0 +1,130 @@
+/**
+ * Head patching over a pool of worker threads (both cores): the layers of a prompt group are
+ * split between the workers, balanced by their cost (a head of layer l runs layers l..L-1), and
+ * each worker builds its own model on its own backend from one shared read-only copy of the
+ * weights (engine/sharedParams.ts). Results equal the in-process path's: each cell is computed by
+ * exactly one worker with the same operations.
+ *
+ * Pool size: `workers` (PatchOptions), else CWB_WORKERS, else the cores not already busy (the
+ * core count less the 1-minute load average, at least 1) for models of 20M+ parameters, and 1
+ * below (smaller models finish before workers would have started). On a machine whose other
+ * jobs keep the cores busy, two workers were slower than one (docs/performance.md section 7).
+ */
+import os from 'node:os';
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { ModelConfig } from '../engine/config';
+import type { HookedGPT2 } from '../engine/model';
+import { parameterCount } from '../engine/params';
+import { shareParams, type SharedParams } from '../engine/sharedParams';
+import { tsxEsmApiUrl } from '../jobs/worker-location';
+import type { POOL_WORKER_ENTRIES } from '../jobs/handlers/modules';
+import type { HeadPatchGroupResult } from './headPatching';
+import type { MetricKind } from './metrics';
+import { AnalysisError, type Progress } from './progress';
+import type { PromptGroup } from './promptBatch';
+
+/** Build output name of the worker entry (electron.vite.config builds every POOL_WORKER_ENTRIES beside the main bundle). */
+const HEAD_PATCH_WORKER: keyof typeof POOL_WORKER_ENTRIES = 'headPatchWorker';
+
+export interface HeadPatchTask {
+  config: ModelConfig;
+  params: SharedParams;
+  group: PromptGroup;
+  direction: 'denoise' | 'noise';
+  metric: MetricKind;
+  perRun: number;
+  layers: number[];
+}
+
+export type PoolMessage = { type: 'step'; units: number; cache: boolean } | { type: 'done'; result: HeadPatchGroupResult } | { type: 'error'; message: string };
+
+/** Models below this many parameters run in-process by default. */
+const POOL_MIN_PARAMETERS = 20_000_000;
+
+/** Workers to use: the option, else CWB_WORKERS, else by model size; at most one per layer. */
+export function headPatchWorkers(config: ModelConfig, requested: number | undefined): number {
+  const env = process.env.CWB_WORKERS;
+  let n = requested;
+  if (n === undefined && env !== undefined && env !== '') {
+    n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new AnalysisError(`CWB_WORKERS="${env}" must be a whole number of workers, at least 1`);
+  }
+  if (n === undefined) n = parameterCount(config) >= POOL_MIN_PARAMETERS ? idleCores(os.availableParallelism(), os.loadavg()[0]) : 1;
+  if (!Number.isInteger(n) || n < 1) throw new AnalysisError(`workers must be a whole number, at least 1 (got ${n})`);
+  return Math.min(n, config.nLayer);
+}
+
+/** Cores not already busy: the core count less the 1-minute load average, rounded, at least 1. */
+export function idleCores(cores: number, loadAverage: number): number {
+  return Math.max(1, Math.min(cores, Math.round(cores - loadAverage)));
+}
+
+/** Layers split into `n` lists of about equal cost (layer l costs L - l block runs), largest first. */
+export function splitLayers(nLayer: number, n: number): number[][] {
+  const parts = Array.from({ length: n }, () => ({ layers: [] as number[], cost: 0 }));
+  for (let l = 0; l < nLayer; l++) {
+    const least = parts.reduce((a, b) => (b.cost < a.cost ? b : a));
+    least.layers.push(l);
+    least.cost += nLayer - l;
+  }
+  return parts.map((p) => p.layers.sort((a, b) => a - b)).filter((p) => p.length > 0);
+}
+
+/** How to start the worker: the built file beside this module, or the TypeScript source through tsx. */
+function workerSpec(): { spec: URL | string; eval: boolean } {
+  const here = import.meta.url;
+  const built = new URL(`./${HEAD_PATCH_WORKER}.js`, here);
+  if (!/\.[cm]?ts$/.test(here) && fs.existsSync(built)) return { spec: built, eval: false };
+  const source = new URL(`./${HEAD_PATCH_WORKER}.ts`, here);
+  return { spec: `import(${JSON.stringify(tsxEsmApiUrl(here))}).then((m) => { m.register(); return import(${JSON.stringify(source.href)}); });`, eval: true };
+}
+
+/**
+ * Patch every head of one group on `workers` threads. Progress advances as the workers report
+ * (the cached runs counted once); cancellation terminates every worker.
+ */
+export async function patchHeadsInPool(model: HookedGPT2, g: PromptGroup, direction: 'denoise' | 'noise', metric: MetricKind, perRun: number, workers: number, progress: Progress, signal?: AbortSignal): Promise<HeadPatchGroupResult> {
+  const L = model.config.nLayer;
+  const params = await shareParams(model);
+  const { spec, eval: isEval } = workerSpec();
+  const threads: Worker[] = [];
+  const stopAll = (): void => {
+    for (const w of threads) void w.terminate();
+  };
+  const results = splitLayers(L, workers).map(
+    (layers, i) =>
+      new Promise<HeadPatchGroupResult>((resolve, reject) => {
+        const task: HeadPatchTask = { config: model.config, params, group: g, direction, metric, perRun, layers };
+        const w = new Worker(spec, { eval: isEval, workerData: task });
+        threads.push(w);
+        let settled = false;
+        const fail = (err: unknown): void => {
+          if (settled) return;
+          settled = true;
+          reject(err instanceof Error ? err : new Error(String(err)));
+        };
+        w.on('message', (m: PoolMessage) => {
+          if (m.type === 'step') {
+            if (m.cache && i > 0) return; // the cached runs are counted once, for the first worker
+            progress.step(m.units).catch(fail);
+          } else if (m.type === 'done') {
+            settled = true;
+            resolve(m.result);
+          } else fail(new AnalysisError(`head-patching worker ${i + 1}: ${m.message}`));
+        });
+        w.on('error', fail);
+        w.on('exit', (code) => fail(new AnalysisError(`head-patching worker ${i + 1} stopped (exit code ${code}) before it finished`)));
+      }),
+  );
+  const onAbort = (): void => stopAll();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const parts = await Promise.all(results);
+    const raw = parts[0].raw.map((_, i) => parts.reduce((s, p) => s + p.raw[i], 0)); // each cell is non-zero in one part only
+    return { raw, clean: parts[0].clean, corrupted: parts[0].corrupted, runs: parts.reduce((s, p) => s + p.runs, 0) };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stopAll();
+  }
+}
