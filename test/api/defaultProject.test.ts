@@ -3,7 +3,7 @@
  * the bundled default model, and every seeded item fits that model's tokenizer. Reopening does not
  * seed again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,12 +14,15 @@ import { DEFAULT_PROJECT_DATASET_SIZE } from '../../src/main/api/project/project
 import { fromStoredItem } from '../../src/main/api/project/taskItems';
 import { ProjectStore } from '../../src/main/store';
 import { openModel, defaultModelDir } from '../../src/main/services/modelSession';
+import { BUNDLED_RECIPES } from '../../src/main/training/defaultRecipe';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cwb-first-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+const RESOURCES = join(import.meta.dirname, '../../resources');
+
 async function startApp(): Promise<{ router: ApiRouter; shutdown: () => Promise<void> }> {
-  const services = await createDefaultServices({ appVersion: '0.0.0-test', resourcesDir: join(import.meta.dirname, '../../resources'), dataDir, seedDefaultProject: true, log: () => undefined });
+  const services = await createDefaultServices({ appVersion: '0.0.0-test', resourcesDir: RESOURCES, dataDir, seedDefaultProject: true, log: () => undefined });
   return { router: new ApiRouter(services), shutdown: () => services.shutdown() };
 }
 
@@ -27,7 +30,10 @@ describe('the default project of a first start', () => {
   it('holds the bundled model and one held-out dataset per task that fits its tokenizer; a restart adds nothing', async () => {
     const first = await startApp();
     const overview = await first.router.invoke('project.current', {});
-    expect(overview.models.map((m) => m.name)).toEqual(['default-model']);
+    // Every bundled model present in resources/ (BUNDLED_RECIPES names them), the loaded default first.
+    const bundled = Object.keys(BUNDLED_RECIPES).filter((name) => existsSync(join(RESOURCES, name, 'config.json')));
+    expect(bundled[0]).toBe('default-model');
+    expect(overview.models.map((m) => m.name)).toEqual(bundled);
     expect(overview.datasets.map((d) => d.name).sort()).toEqual(['comparison', 'ioi', 'latest'].map((t) => `${t} (held-out, ${DEFAULT_PROJECT_DATASET_SIZE})`));
     await first.shutdown();
 

@@ -4,6 +4,7 @@
  * project that opens (the given file, or default.cwb in the data folder), and the job runner.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { modelDisplayName } from '../loader/hfCache';
 import { resolveHubModel } from '../loader/hub';
@@ -12,6 +13,7 @@ import { openModel, type ModelSession } from '../services/modelSession';
 import { toHfConfig } from '../engine/config';
 import { materialiseProjectModel } from '../editing/materialise';
 import { ApiError } from '../../shared/api/errors';
+import { BUNDLED_RECIPES } from '../training/defaultRecipe';
 import { createServices } from './createServices';
 import { modelContentHash } from './project/modelHash';
 import { ProjectManager, type LoadedModelRecord } from './project/projectManager';
@@ -45,6 +47,19 @@ export function bundledModelDir(resourcesDir: string): string | undefined {
   return existsSync(join(dir, 'config.json')) ? dir : undefined;
 }
 
+/** Every bundled model folder present under `resourcesDir` (BUNDLED_RECIPES names them), except `except`. */
+async function bundledModelRecords(resourcesDir: string | undefined, except: string | undefined): Promise<LoadedModelRecord[]> {
+  if (!resourcesDir) return [];
+  const records: LoadedModelRecord[] = [];
+  for (const name of Object.keys(BUNDLED_RECIPES)) {
+    const dir = join(resourcesDir, name);
+    if (!existsSync(join(dir, 'config.json')) || (except && resolve(dir) === resolve(except))) continue;
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    records.push({ name, dir, contentHash: await modelContentHash(dir), config });
+  }
+  return records;
+}
+
 export async function createDefaultServices(options: DefaultServiceOptions): Promise<DefaultServices> {
   const log = options.log ?? console.log;
   const modelDir = options.modelDir ?? (options.resourcesDir ? bundledModelDir(options.resourcesDir) : undefined);
@@ -61,7 +76,8 @@ export async function createDefaultServices(options: DefaultServiceOptions): Pro
   }
   let projects: ProjectManager | null = null;
   if (options.dataDir) {
-    projects = new ProjectManager({ dataDir: options.dataDir, registry: workbenchJobRegistry(), appVersion: options.appVersion, model, seedDefaultProject: options.seedDefaultProject });
+    const bundledModels = options.seedDefaultProject ? await bundledModelRecords(options.resourcesDir, modelDir) : [];
+    projects = new ProjectManager({ dataDir: options.dataDir, registry: workbenchJobRegistry(), appVersion: options.appVersion, model, seedDefaultProject: options.seedDefaultProject, bundledModels });
     const opened = await projects.openOrCreate(options.projectFile);
     log(`Project: ${opened.path}`);
   }

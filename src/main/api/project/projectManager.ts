@@ -35,6 +35,8 @@ export interface ProjectManagerOptions {
   model: LoadedModelRecord | null;
   /** A newly created default project starts with one held-out dataset per task (the apps set this). */
   seedDefaultProject?: boolean;
+  /** The other bundled models (resources/), listed in a newly created default project beside the loaded one. */
+  bundledModels?: readonly LoadedModelRecord[];
 }
 
 const projectName = (file: string): string => basename(file).replace(/\.cwb$/, '');
@@ -141,10 +143,14 @@ export class ProjectManager implements ProjectService {
     } catch (error) {
       asApiError(error);
     }
-    if (this.options.seedDefaultProject && store.report.created && file === resolve(this.defaultProjectPath)) seedDefaultProject(store);
+    const seeding = this.options.seedDefaultProject && store.report.created && file === resolve(this.defaultProjectPath);
+    if (seeding) seedDefaultProject(store);
     const model = this.options.model;
-    if (model && store.models.findByHash(model.contentHash).length === 0) {
-      store.models.add({ name: model.name, path: model.dir, contentHash: model.contentHash, config: model.config as never });
+    // The loaded model first, then (in a new default project) the other bundled ones.
+    for (const m of [model, ...(seeding ? (this.options.bundledModels ?? []) : [])]) {
+      if (m && store.models.findByHash(m.contentHash).length === 0) {
+        store.models.add({ name: m.name, path: m.dir, contentHash: m.contentHash, config: m.config as never });
+      }
     }
     const next = new OpenProject(store, this.options.registry, model?.contentHash ?? null);
     const previous = this.open_;
