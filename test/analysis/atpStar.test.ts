@@ -266,7 +266,9 @@ describe('AtP* verification, cost and hygiene', () => {
   for (const target of ['heads', 'resid'] as PatchTarget[]) {
     it(`${target}: the top-k by score are verified, with exact patching's own values`, async () => {
       const before = tf.memory().numTensors;
-      const exact = await activationPatching(model, batch, { target, direction: 'denoise' });
+      // Verification patches a subset of cells through the hooks path: compare with that path (the
+      // hook-free heads path agrees with it within 1e-5, headPatching.test.ts).
+      const exact = await activationPatching(model, batch, { target, direction: 'denoise', path: 'hooks' });
       const r = await attributionPatching(model, batch, { target, direction: 'denoise', verifyTop: 5 });
       expect(tf.memory().numTensors).toBe(before);
       expect(r.attribution.verified).toHaveLength(5);
@@ -329,7 +331,7 @@ describe('exact patching of chosen cells (what verification uses)', () => {
   afterAll(() => model.dispose());
 
   it('patches only the chosen cells, to the values of a full run, and names a cell out of range', async () => {
-    const full = await activationPatching(model, batch, { target: 'heads' });
+    const full = await activationPatching(model, batch, { target: 'heads', path: 'hooks' });
     const some = await activationPatching(model, batch, { target: 'heads', cells: [4, 1, 4] });
     some.raw.forEach((v, c) => {
       if (c === 1 || c === 4) expect(v).toBeCloseTo(full.raw[c], 6);
