@@ -120,6 +120,16 @@ export const RUNS_TRIED: readonly RunTried[] = [
     note: '97% 250 steps after the switch at 1,000; the workbench run tracked it within a few points at every checkpoint',
   },
   {
+    id: 'probe rE',
+    trainer: 'pytorch probe',
+    recipe: 'the shipped recipe with the subject templates added back (all six comparison templates, comparison weight 4)',
+    steps: 2400,
+    antonymTop1: 0.43,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: 'subject form 100%, but the antonym templates fell back to chance after the switch and stayed there (the workbench run beside it was stopped at 900 steps)',
+  },
+  {
     id: 'probe rD',
     trainer: 'pytorch probe',
     recipe: 'the shipped recipe with 4 layers, d_model 80 (resources/larger-model)',
