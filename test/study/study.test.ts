@@ -1,7 +1,7 @@
 /**
  * The study end to end through the real CLI (a child process, real worker threads, a real project
- * file): the comparison task on the bundled model and a second, small random model, with small
- * sizes. Every outline section is there for every model with non-empty figures and tables; its
+ * file): the comparison task on both bundled models (resources/default-model and larger-model), with small
+ * sizes (a small random model serves the in-process checks). Every outline section is there for every model with non-empty figures and tables; its
  * numbers agree with a plain forward pass; a rerun from study.json reproduces every number within
  * 1e-6; the project holds the study run and one run per section; the job reports progress and
  * stops on cancel; bad input is refused with the file and field named. The report is rendered in
@@ -36,6 +36,8 @@ import { writeTaskModel } from '../helpers/taskModel';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/circuit-workbench.mjs');
 const DEFAULT_MODEL = path.join(ROOT, 'resources/default-model');
+/** The two bundled models: the outline's two-model study runs on them, offline. */
+const LARGER_MODEL = path.join(ROOT, 'resources/larger-model');
 const SHOTS = path.join(ROOT, 'test-results/study');
 /** Small sizes: the whole file stays around two minutes on a loaded 2-core machine. */
 const SMALL = { n: 6, seed: 3, topHeads: 2, topNeurons: 3, eapIgSteps: 3, completenessSamples: 2, completenessGreedySteps: 1, romeSteps: 5, editParaphrases: 2, editNeighbours: 2, predictionPrompts: 3 };
@@ -106,16 +108,16 @@ const sectionOf = (kind: string, model: string | null): StudySection => {
   return s;
 };
 
-describe('study --task comparison on two models', () => {
+describe('study --task comparison on both bundled models', () => {
   beforeAll(async () => {
     out = path.join(dir, 'study');
-    const r = await cli(['study', '--task', 'comparison', '--models', DEFAULT_MODEL, smallModel, '--out', out, ...SMALL_ARGS, '--json']);
+    const r = await cli(['study', '--task', 'comparison', '--models', DEFAULT_MODEL, LARGER_MODEL, '--out', out, ...SMALL_ARGS, '--json']);
     expect(r.code, r.stderr).toBe(0);
     doc = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8')) as StudyDocument;
   }, 300_000);
 
   it('has every outline section for every model, each with non-empty figures (SVG) and tables (CSV), in a self-contained report', () => {
-    const labels = labelModels([DEFAULT_MODEL, smallModel]).map((m) => m.label);
+    const labels = labelModels([DEFAULT_MODEL, LARGER_MODEL]).map((m) => m.label);
     expect(doc.plan.models.map((m) => m.label)).toEqual(labels);
     const expected = [...labels.flatMap((m) => MODEL_SECTIONS.map((s) => `${s.kind}@${m}`)), 'predictions@all'];
     expect(doc.sections.map((s) => `${s.kind}@${s.model ?? 'all'}`)).toEqual(expected);
@@ -255,14 +257,14 @@ describe('study --task comparison on two models', () => {
   });
 
   it('runStudy leaves no tensors behind, and gives in this thread the numbers the job gave in its worker', async () => {
-    // The small model: the same code paths as the bundled one at a fraction of the time.
-    const [small] = labelModels([DEFAULT_MODEL, smallModel]).slice(1);
-    const plan = makePlan({ task: 'comparison', models: [small], params: SMALL }, 'test');
+    // The larger bundled model: the job ran it in its worker; here it runs in this thread.
+    const [larger] = labelModels([DEFAULT_MODEL, LARGER_MODEL]).slice(1);
+    const plan = makePlan({ task: 'comparison', models: [larger], params: SMALL }, 'test');
     const before = tf.memory().numTensors;
     const run = await runStudy(plan);
     expect(tf.memory().numTensors).toBe(before);
     const here = JSON.parse(JSON.stringify(run)) as StudyDocument; // as study.json holds it (NaN -> null)
-    const diff = compareNumbers(doc.sections.filter((s) => s.model === small.label), here.sections.filter((s) => s.model === small.label));
+    const diff = compareNumbers(doc.sections.filter((s) => s.model === larger.label), here.sections.filter((s) => s.model === larger.label));
     expect(diff.numbers).toBeGreaterThan(100);
     expect(diff.mismatches).toEqual([]);
     expect(diff.maxAbsDiff).toBeLessThanOrEqual(1e-6);
