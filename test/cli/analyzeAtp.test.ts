@@ -29,7 +29,10 @@ describe('circuit-workbench analyze patch --method atp', () => {
     expect(r.shape).toEqual([2, 4]);
     expect(r.attribution.verified).toHaveLength(3);
     const exact = patch(['--json']).json as { values: number[] };
-    for (const v of r.attribution.verified) expect(v.exactNormalised).toBeCloseTo(exact.values[v.cell], 5);
+    // Exact patching of all heads takes the hook-free path, verification the hooks path: float32
+    // sums in another order, equal within 1e-5 relative (this random model's normalised values
+    // reach ~75, its clean-corrupted gap being small).
+    for (const v of r.attribution.verified) expect(Math.abs(v.exactNormalised - exact.values[v.cell])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(exact.values[v.cell])));
 
     const text = patch(['--method', 'atp', '--verify-top', '3']);
     expect(text.code, text.stderr).toBe(0);
