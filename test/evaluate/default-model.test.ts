@@ -6,13 +6,14 @@
  * on IOI and latest subject >= 99% top-1; corrupted prompts lower the logit difference. The
  * README claims more (its table's top-1 and logit differences), and that is asserted too.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTemplateIds, generate, optInTemplateIds, TASK_NAMES, type TaskName } from '../../src/main/datasets';
 import { evaluate, type TaskStats } from '../../src/main/services/evaluate';
 import { defaultModelDir, openModel, type ModelSession } from '../../src/main/services/modelSession';
-import { DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../../src/main/training/defaultRecipe';
+import { BUNDLED_RECIPES, DEFAULT_EVAL, DEFAULT_RECIPE, EVAL_CORRUPTIONS } from '../../src/main/training/defaultRecipe';
 
 const SEED = 31337;
 let session: ModelSession;
@@ -33,6 +34,20 @@ describe('the bundled default model', () => {
     expect(log.config).toEqual(session.config);
     // `npm run train:default-model` trains exactly what ships.
     expect(log.recipe).toEqual(DEFAULT_RECIPE);
+  });
+
+  it('every bundled model present was trained by exactly its recipe in BUNDLED_RECIPES', async () => {
+    const root = path.dirname(defaultModelDir());
+    let found = 0;
+    for (const [name, recipe] of Object.entries(BUNDLED_RECIPES)) {
+      const logFile = path.join(root, name, 'training-log.json');
+      if (!existsSync(logFile)) continue;
+      found++;
+      const log = JSON.parse(await readFile(logFile, 'utf8'));
+      expect(log.recipe, name).toEqual(recipe);
+      expect(log.losses).toHaveLength(recipe.optimiser.steps);
+    }
+    expect(found).toBeGreaterThanOrEqual(1);
   });
 
   /** Held-out evaluation of one task under each corruption the model card reports. */
