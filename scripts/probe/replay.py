@@ -1,6 +1,7 @@
 """PyTorch probe, part 2: replay a dump of scripts/probe/dump-batches.ts (same batches, same initial
 weights with 'ours', or GPT-2 init with 'gpt2') and print held-out top-1 every 250 steps.
-Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H. Not part of install or tests."""
+Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H antonym=1 (OV antonym scores at the end). Not part of install or tests."""
+import json, math, sys, time, torch, torch.nn.functional as F
 import json, math, sys, time, torch, torch.nn.functional as F
 torch.manual_seed(0)
 d = sys.argv[1]; mode = sys.argv[2] if len(sys.argv) > 2 else 'ours'
@@ -74,3 +75,28 @@ for step in range(steps):
         a1, l1 = evaluate(evals['optin']); a2, l2 = evaluate(evals['train'])
         extra = ' '.join(f"{k} {evaluate(evals[k])[0]:.3f}" for k in ('ioi', 'latest', 'subject') if k in evals)
         print(f'step {step+1} loss {loss.item():.4f} heldout optin top1 {a1:.3f} ld {l1:.2f} | train optin {a2:.3f} ld {l2:.2f} | {extra}  {time.time()-t0:.0f}s', flush=True)
+
+# OV antonym scores (top-5 among names + comparatives), as the workbench's copyScores with input 'embed'
+if opts.get('antonym', '0') == '1':
+    with torch.no_grad():
+        names = sorted({x for b in batches[:300] for row in b['i'] if len(row) > 5 and row[2] == 24 and row[4] == 25 for x in (row[1], row[5])})
+        comps = list(range(153, 181)); cand = sorted(set(names) | set(comps)); idx = {t: i for i, t in enumerate(cand)}
+        WE = P['wte.weight']
+        def ln_nobias(x, w): return (x - x.mean(-1, keepdim=True)) / (x.var(-1, unbiased=False, keepdim=True) + 1e-5).sqrt() * w
+        def score(l, OV):
+            x = ln_nobias(WE[comps], P[f'h.{l}.ln_1.weight']) @ OV
+            y = ln_nobias(x, P['ln_f.weight']) @ WE[cand].T
+            top = y.topk(5, -1).indices
+            hit = 0
+            for i, c in enumerate(comps):
+                partner = c + 1 if (c - 153) % 2 == 0 else c - 1
+                hit += int(idx[partner] in top[i].tolist())
+            return hit / len(comps)
+        res = []; ovs = []
+        for l in range(L):
+            Wv = P[f'h.{l}.attn.c_attn.weight'][:, 2 * D:]; Wo = P[f'h.{l}.attn.c_proj.weight']
+            for h in range(H):
+                OV = Wv[:, h * dh:(h + 1) * dh] @ Wo[h * dh:(h + 1) * dh]
+                ovs.append((l, OV)); res.append((f'L{l}H{h}', score(l, OV)))
+        avg = sum(score(l, OV) for l, OV in ovs) / len(ovs)
+        print('antonym scores', sorted(res, key=lambda r: -r[1])[:5], 'mean over heads', round(avg, 3))

@@ -130,6 +130,16 @@ export const RUNS_TRIED: readonly RunTried[] = [
     note: 'subject form 100%, but the antonym templates fell back to chance after the switch and stayed there (the workbench run beside it was stopped at 900 steps)',
   },
   {
+    id: 'probe p3 (next recipe)',
+    trainer: 'pytorch probe',
+    recipe: 'three phases: the shipped recipe\'s batches to step 2,000, then all six templates (rE\'s batches) to 2,600',
+    steps: 2600,
+    antonymTop1: 1,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: 'adding the subject form after the antonym transition keeps it (100%) and learns the subject form (100%); OV antonym scores L1H0 and L1H1 0.25 against a mean head 0.077: the recipe to train next',
+  },
+  {
     id: 'probe rD',
     trainer: 'pytorch probe',
     recipe: 'the shipped recipe with 4 layers, d_model 80 (resources/larger-model)',
