@@ -2,7 +2,6 @@
 weights with 'ours', or GPT-2 init with 'gpt2') and print held-out top-1 every 250 steps.
 Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H antonym=1 (OV antonym scores at the end). Not part of install or tests."""
 import json, math, sys, time, torch, torch.nn.functional as F
-import json, math, sys, time, torch, torch.nn.functional as F
 torch.manual_seed(0)
 d = sys.argv[1]; mode = sys.argv[2] if len(sys.argv) > 2 else 'ours'
 cfg_all = json.load(open(f'{d}/init.json')); cfg = cfg_all['config']; P0 = cfg_all['params']
