@@ -10,7 +10,8 @@ import { AdamW } from '../../src/main/training/adam';
 import { assembleBatch, BatchStream, deriveSeed, drawPool, taskRow } from '../../src/main/training/corpus';
 import { weightedCrossEntropy } from '../../src/main/training/loss';
 import { lossCurveSvg, lossWindows } from '../../src/main/training/lossCurve';
-import type { DataMix } from '../../src/main/training/recipe';
+import { mergeRecipe, type DataMix } from '../../src/main/training/recipe';
+import { DEFAULT_RECIPE } from '../../src/main/training/defaultRecipe';
 import { learningRateAt } from '../../src/main/training/schedule';
 import { exportParams, makeTrainable } from '../../src/main/training/trainableWeights';
 
@@ -178,6 +179,36 @@ describe('curriculum', () => {
     const late = Array.from({ length: 8 }, () => premiseIds(stream.next().inputs)).flat();
     expect(early.every((id) => firstIds.has(id))).toBe(true);
     expect(late.filter((id) => secondIds.has(id)).length).toBeGreaterThan(late.length / 4);
+  });
+});
+
+describe('curriculum, third phase', () => {
+  it('the recipe\'s templates restrict the corpus before restrictTemplatesUntil only; from it on every template is drawn', () => {
+    const vocab = tokenizerJsonVocab();
+    // "one" occurs only in the-one / compared-to rows; the subject form has none ("so Bob is shorter than").
+    const one = vocab['one'];
+    const than = vocab['than'];
+    const comparisonOnly: DataMix = {
+      ...mix,
+      tasks: { ioi: 0, comparison: 1, latest: 0 },
+      filler: 0,
+      contrastPairs: 0,
+      templates: { comparison: ['comparison/the-one/antonym', 'comparison/the-one/same'] },
+      restrictTemplatesUntil: 8,
+    };
+    const stream = new BatchStream(tokenizer, comparisonOnly, 32, 16, 6);
+    const subjectRows = (rows: number[][]) => rows.filter((r) => !r.includes(one) && r.filter((id) => id === than).length === 2).length;
+    const early = Array.from({ length: 8 }, () => stream.next().inputs).flat();
+    const late = Array.from({ length: 8 }, () => stream.next().inputs).flat();
+    expect(early.every((r) => r.includes(one))).toBe(true);
+    expect(subjectRows(early)).toBe(0);
+    expect(subjectRows(late)).toBeGreaterThan(late.length / 6);
+  });
+
+  it('mergeRecipe accepts restrictTemplatesUntil as an addition and still refuses unknown fields', () => {
+    const merged = mergeRecipe(DEFAULT_RECIPE, { data: { restrictTemplatesUntil: 2000 } });
+    expect(merged.data.restrictTemplatesUntil).toBe(2000);
+    expect(() => mergeRecipe(DEFAULT_RECIPE, { data: { restrictTemplatesUntl: 2000 } })).toThrow('recipe override: unknown field "data.restrictTemplatesUntl"');
   });
 });
 

@@ -70,7 +70,7 @@ export const CONTRAST_CORRUPTIONS: Readonly<Record<TaskName, readonly Corruption
 };
 
 /** Rows drawn by the data mix, `count` at a time, deterministic in (seed, pool index, premise choice). */
-export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed: number, pool: number, count: number, premise: PremiseChoice = 'either'): TrainingRow[] {
+export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed: number, pool: number, count: number, premise: PremiseChoice = 'either', restrictTemplates = true): TrainingRow[] {
   const bos = tokenizer.bosId;
   if (bos === undefined) throw new CorpusError('the tokenizer has no BOS token; training rows start with one');
   const rand = mulberry32(deriveSeed(seed, pool, 1));
@@ -94,7 +94,7 @@ export function drawPool(tokenizer: Tokenizer, mix: DataMix, nCtx: number, seed:
     corruptions.forEach((corruption, c) => {
       const share = Math.floor((n * (c + 1)) / corruptions.length) - Math.floor((n * c) / corruptions.length);
       // Training draws every template, opt-in ones included, unless the recipe names some.
-      const templates = mix.templates?.[task] ?? templateIds(task);
+      const templates = (restrictTemplates ? mix.templates?.[task] : undefined) ?? templateIds(task);
       for (const item of generate(task, { n: share, seed: deriveSeed(seed, pool, 2, t, c), split: 'train', corruption, templates, premise })) {
         rows.push(taskRow(tokenizer, bos, item.clean, item.correct, task, nCtx));
         if (rand() < mix.contrastPairs) rows.push(taskRow(tokenizer, bos, item.corrupted, item.incorrect, task, nCtx));
@@ -171,8 +171,10 @@ export class BatchStream {
   private refill(): void {
     const per = Math.max(1, this.mix.bucketBatches);
     // The pool's first step decides its curriculum phase.
-    const premise: PremiseChoice = this.pool * per < this.mix.fixedPremiseSteps ? 'first' : 'either';
-    const rows = drawPool(this.tokenizer, this.mix, this.nCtx, this.seed, this.pool, per * this.batchSize, premise);
+    const firstStep = this.pool * per;
+    const premise: PremiseChoice = firstStep < this.mix.fixedPremiseSteps ? 'first' : 'either';
+    const restrict = this.mix.restrictTemplatesUntil === undefined || firstStep < this.mix.restrictTemplatesUntil;
+    const rows = drawPool(this.tokenizer, this.mix, this.nCtx, this.seed, this.pool, per * this.batchSize, premise, restrict);
     const order = rows.map((r, i) => [r.ids.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     const sorted = order.map(([, i]) => rows[i]);
     const batches: TrainingBatch[] = [];

@@ -17,6 +17,12 @@ export interface DataMix {
   filler: number;
   /** Draw only these templates of a task (default: all of them, opt-in ones included). */
   templates?: Partial<Record<TaskName, readonly string[]>>;
+  /**
+   * Curriculum, third phase: `templates` restricts the corpus only before this step; from it on
+   * every template is drawn (absent: always restricted). Adding the subject form after the
+   * antonym transition keeps that transition and teaches the antonym token (probe p3, runs tried).
+   */
+  restrictTemplatesUntil?: number;
   /** Filler rows hold this many sentences at most (at least 1), cut to the context. */
   fillerSentencesPerRow: number;
   /**
@@ -85,12 +91,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * scalars replace). An override naming a field the base lacks is refused, so a typo cannot
  * silently train the base recipe. `data.templates` is optional in the base and may be added.
  */
+/** Optional fields an override may add although the base lacks them. */
+const OPTIONAL_FIELDS = ['data.templates', 'data.restrictTemplatesUntil'];
+
 export function mergeRecipe(base: TrainingRecipe, overrides: Record<string, unknown>): TrainingRecipe {
   const merge = (b: Record<string, unknown>, o: Record<string, unknown>, where: string): Record<string, unknown> => {
     const out: Record<string, unknown> = structuredClone(b);
     for (const [key, value] of Object.entries(o)) {
       const at = where ? `${where}.${key}` : key;
-      if (!(key in b) && at !== 'data.templates') throw new Error(`recipe override: unknown field "${at}"`);
+      if (!(key in b) && !OPTIONAL_FIELDS.includes(at)) throw new Error(`recipe override: unknown field "${at}"`);
       out[key] = isPlainObject(value) && isPlainObject(b[key]) && at !== 'data.tasks' ? merge(b[key], value, at) : value;
     }
     return out;
