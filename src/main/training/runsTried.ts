@@ -137,7 +137,17 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'adding the subject form after the antonym transition keeps it (100%) and learns the subject form (100%); OV antonym scores L1H0 and L1H1 0.25 against a mean head 0.077: the recipe to train next',
+    note: 'adding the subject form after the antonym transition keeps it (100%) and learns the subject form (100%); the probe\'s own OV score (top-5 of names and comparatives, against the mean head, not the averaged head) gave L1H0 and L1H1 0.25 against 0.077',
+  },
+  {
+    id: 'tF (restrictTemplatesUntil 2000)',
+    trainer: 'workbench',
+    recipe: 'the shipped recipe with data.restrictTemplatesUntil 2000, 2,600 steps',
+    steps: 2600,
+    antonymTop1: 1,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: 'subject form 100% too (logit diff 11.7), but copyScores finds no OV antonym head (best 0.07, averaged head 0.11): not shipped',
   },
   {
     id: 'probe rD',
