@@ -21,7 +21,7 @@ import { tokenizerFromJson } from '../src/main/tokenizer';
 import { openModel, defaultModelDir } from '../src/main/services/modelSession';
 import { writeModelDir } from '../src/main/loader';
 import { activationPatching, batchFromTokens, encodeTaskItems, type PromptBatch } from '../src/main/analysis';
-import { headPatchWorkers } from '../src/main/analysis/headPatchPool';
+import { busyCores, headPatchWorkers } from '../src/main/analysis/headPatchPool';
 import { GPT2_SMALL_SHAPE } from './forward';
 import { round } from './harness';
 import { runPeer } from './peer';
@@ -245,7 +245,7 @@ export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unkn
       }
     };
     // both pool sizes are measured; the default (idle cores) picks one of them
-    const workers = headPatchWorkers(config, undefined);
+    const workers = await headPatchWorkers(config, undefined);
     const cores = os.availableParallelism();
     const oneThread = await workbench(undefined, 1);
     const pool = cores > 1 ? await workbench(undefined, cores) : undefined;
@@ -264,7 +264,7 @@ export async function benchPatchingHeadsIssueCase(): Promise<Record<string, unkn
       msWorkbench: round(fast.ms),
       msWorkbenchLoad: round(fast.msLoad),
       workbenchRuns: fast.result.runs,
-      workers: `${workers} by default (CWB_WORKERS, else idle cores: ${cores} cores, 1-minute load average ${round(os.loadavg()[0])})`,
+      workers: `${workers} by default (CWB_WORKERS, else idle cores: ${cores} cores, busy cores now ${round(await busyCores(), 2)})`,
       peakRssMiB: fast.peakRssMiB,
       msOneThread: round(oneThread.ms),
       peakRssMiBOneThread: oneThread.peakRssMiB,

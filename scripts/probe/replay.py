@@ -1,6 +1,7 @@
 """PyTorch probe, part 2: replay a dump of scripts/probe/dump-batches.ts (same batches, same initial
 weights with 'ours', or GPT-2 init with 'gpt2') and print held-out top-1 every 250 steps.
-Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H antonym=1 (OV antonym scores at the end). Not part of install or tests."""
+Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H antonym=1 (OV antonym scores at the end)
+save=FILE (final weights as JSON; scripts/probe/to-model-dir.ts makes a model folder of them). Not part of install or tests."""
 import json, math, sys, time, torch, torch.nn.functional as F
 torch.manual_seed(0)
 d = sys.argv[1]; mode = sys.argv[2] if len(sys.argv) > 2 else 'ours'
@@ -74,6 +75,10 @@ for step in range(steps):
         a1, l1 = evaluate(evals['optin']); a2, l2 = evaluate(evals['train'])
         extra = ' '.join(f"{k} {evaluate(evals[k])[0]:.3f}" for k in ('ioi', 'latest', 'subject') if k in evals)
         print(f'step {step+1} loss {loss.item():.4f} heldout optin top1 {a1:.3f} ld {l1:.2f} | train optin {a2:.3f} ld {l2:.2f} | {extra}  {time.time()-t0:.0f}s', flush=True)
+
+# save=FILE: the trained weights as JSON ({name: {shape, data}}), for scripts/probe/to-model-dir.ts
+if 'save' in opts:
+    json.dump({'config': cfg, 'params': {k: {'shape': list(v.shape), 'data': v.detach().reshape(-1).tolist()} for k, v in P.items()}}, open(opts['save'], 'w'))
 
 # OV antonym scores (top-5 among names + comparatives), as the workbench's copyScores with input 'embed'
 if opts.get('antonym', '0') == '1':

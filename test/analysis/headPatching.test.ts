@@ -5,13 +5,15 @@
  * untied unembedding with a bias, relu), two prompt lengths, both directions, both metrics, and
  * runs of one head, several heads and every head of a layer.
  */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/main/engine/tf';
 import { blockHook } from '../../src/main/engine/hookNames';
 import type { HookedGPT2 } from '../../src/main/engine/model';
 import { activationPatching } from '../../src/main/analysis/patching';
 import { sharedPrefix } from '../../src/main/analysis/headPatching';
-import { headPatchWorkers, idleCores, splitLayers } from '../../src/main/analysis/headPatchPool';
+import { busyCores, headPatchWorkers, idleCores, splitLayers } from '../../src/main/analysis/headPatchPool';
 import { METRIC_KINDS } from '../../src/main/analysis/metrics';
 import { batchFromTokens, type PromptBatch } from '../../src/main/analysis/promptBatch';
 import { randomModel, randomTokens, startBackend, tinyConfig } from '../helpers/engine';
@@ -122,23 +124,33 @@ describe('heads patching without hooks', () => {
 });
 
 describe('heads patching on a pool of worker threads', () => {
-  it('sizes the pool from the option, CWB_WORKERS or the idle cores, and splits layers by cost', () => {
+  it('sizes the pool from the option, CWB_WORKERS or the idle cores, and splits layers by cost', async () => {
     const gpt2ish = tinyConfig({ n_layer: 12, n_head: 12, n_embd: 768, n_positions: 16, vocab_size: 50257 }); // 85M+ parameters
-    expect(headPatchWorkers(gpt2ish, 3)).toBe(3);
-    expect(headPatchWorkers(tinyConfig(), 40)).toBe(2); // at most one per layer
+    expect(await headPatchWorkers(gpt2ish, 3)).toBe(3);
+    expect(await headPatchWorkers(tinyConfig(), 40)).toBe(2); // at most one per layer
     const saved = process.env.CWB_WORKERS;
     try {
       process.env.CWB_WORKERS = '5';
-      expect(headPatchWorkers(gpt2ish, undefined)).toBe(5);
+      expect(await headPatchWorkers(gpt2ish, undefined)).toBe(5);
       process.env.CWB_WORKERS = 'two';
-      expect(() => headPatchWorkers(gpt2ish, undefined)).toThrow('CWB_WORKERS="two" must be a whole number of workers, at least 1');
+      await expect(headPatchWorkers(gpt2ish, undefined)).rejects.toThrow('CWB_WORKERS="two" must be a whole number of workers, at least 1');
       delete process.env.CWB_WORKERS;
-      expect(headPatchWorkers(tinyConfig(), undefined)).toBe(1); // small models stay in-process
+      expect(await headPatchWorkers(tinyConfig(), undefined)).toBe(1); // small models stay in-process
     } finally {
       if (saved === undefined) delete process.env.CWB_WORKERS;
       else process.env.CWB_WORKERS = saved;
     }
     expect([idleCores(2, 0.1), idleCores(2, 1.2), idleCores(2, 7), idleCores(16, 3.4)]).toEqual([2, 1, 1, 13]);
+    // a thread spinning for the whole window makes about one core busy
+    const spinner = new Worker('const end = Date.now() + 1500; while (Date.now() < end);', { eval: true });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const busy = await busyCores(400);
+      expect(busy).toBeGreaterThan(0.7);
+      expect(busy).toBeLessThanOrEqual(os.availableParallelism() + 1e-9);
+    } finally {
+      await spinner.terminate();
+    }
     // 12 layers, a head of layer l runs 12 - l layers: two lists of equal cost (39 each)
     const parts = splitLayers(12, 2);
     expect(parts.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, l) => l));

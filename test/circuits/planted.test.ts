@@ -84,7 +84,8 @@ describe('ACDC on the planted circuit', () => {
     {
       const runner = await EdgeRunner.create(ln.model, batch);
       let state = acdcInitialState(runner, { tau }, runner.baseline.clean);
-      for (let i = 0; i < 5; i++) state = await acdcStep(runner, state, { maxBatch: 4 });
+      const estimates = await runner.estimate(); // as runAcdc guides its speculation
+      for (let i = 0; i < 5; i++) state = await acdcStep(runner, state, { maxBatch: 4, estimates });
       expect(state.done).toBe(false);
       checkpoint = JSON.stringify(state);
       runner.dispose(); // the "process" dies here

@@ -5,8 +5,9 @@
  * weights (engine/sharedParams.ts). Results equal the in-process path's: each cell is computed by
  * exactly one worker with the same operations.
  *
- * Pool size: `workers` (PatchOptions), else CWB_WORKERS, else the cores not already busy (the
- * core count less the 1-minute load average, at least 1) for models of 20M+ parameters, and 1
+ * Pool size: `workers` (PatchOptions), else CWB_WORKERS, else the cores not busy right now (the
+ * core count less the cores' busy time over a quarter second, at least 1) for models of 20M+
+ * parameters, and 1
  * below (smaller models finish before workers would have started). On a machine whose other
  * jobs keep the cores busy, two workers were slower than one (docs/performance.md section 7).
  */
@@ -42,22 +43,40 @@ export type PoolMessage = { type: 'step'; units: number; cache: boolean } | { ty
 /** Models below this many parameters run in-process by default. */
 const POOL_MIN_PARAMETERS = 20_000_000;
 
-/** Workers to use: the option, else CWB_WORKERS, else by model size; at most one per layer. */
-export function headPatchWorkers(config: ModelConfig, requested: number | undefined): number {
+/** Workers to use: the option, else CWB_WORKERS, else by model size and idle cores; at most one per layer. */
+export async function headPatchWorkers(config: ModelConfig, requested: number | undefined): Promise<number> {
   const env = process.env.CWB_WORKERS;
   let n = requested;
   if (n === undefined && env !== undefined && env !== '') {
     n = Number(env);
     if (!Number.isInteger(n) || n < 1) throw new AnalysisError(`CWB_WORKERS="${env}" must be a whole number of workers, at least 1`);
   }
-  if (n === undefined) n = parameterCount(config) >= POOL_MIN_PARAMETERS ? idleCores(os.availableParallelism(), os.loadavg()[0]) : 1;
+  if (n === undefined) n = parameterCount(config) >= POOL_MIN_PARAMETERS ? idleCores(os.availableParallelism(), await busyCores()) : 1;
   if (!Number.isInteger(n) || n < 1) throw new AnalysisError(`workers must be a whole number, at least 1 (got ${n})`);
   return Math.min(n, config.nLayer);
 }
 
-/** Cores not already busy: the core count less the 1-minute load average, rounded, at least 1. */
-export function idleCores(cores: number, loadAverage: number): number {
-  return Math.max(1, Math.min(cores, Math.round(cores - loadAverage)));
+/** Cores not already busy: the core count less the busy cores, rounded, at least 1. */
+export function idleCores(cores: number, busy: number): number {
+  return Math.max(1, Math.min(cores, Math.round(cores - busy)));
+}
+
+/**
+ * How many cores' worth of time other work takes now: busy time over all cores in a `ms` window
+ * (os.cpus() counters). Not the 1-minute load average, which still counts this process's own
+ * finished work (a load or an earlier job) for a minute and then starves the pool.
+ */
+export async function busyCores(ms = 250): Promise<number> {
+  const sample = () => os.cpus().map((c) => ({ idle: c.times.idle, total: c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle }));
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = sample();
+  let busy = 0;
+  after.forEach((a, i) => {
+    const total = a.total - before[i].total;
+    if (total > 0) busy += 1 - (a.idle - before[i].idle) / total;
+  });
+  return busy;
 }
 
 /** Layers split into `n` lists of about equal cost (layer l costs L - l block runs), largest first. */

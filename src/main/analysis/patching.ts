@@ -146,7 +146,7 @@ export async function activationPatching(model: HookedGPT2, batch: PromptBatch, 
     const weight = g.rows.length / batch.size;
     progress.check();
     if (headsPath) {
-      const workers = headPatchWorkers(c, opts.workers);
+      const workers = await headPatchWorkers(c, opts.workers);
       const r = workers > 1 ? await patchHeadsInPool(model, g, direction, metricKind, perRun, workers, progress, opts.signal) : await patchHeadsOfGroup(model, g, direction, metricKind, perRun, progress);
       clean += weight * r.clean;
       corrupted += weight * r.corrupted;

@@ -9,11 +9,15 @@
  * anything loses all its incoming edges untested, as in ACDC.
  *
  * Speed without changing the answer: a step evaluates up to `maxBatch` trials along the batch
- * axis, trial i removing the next i+1 edges (speculating that the earlier ones get removed). The
- * decisions are then read in order; the first rejected edge ends the step, and trials after it are
- * discarded. Every decision therefore equals the serial algorithm's. Each trial starts at the
- * receiver's layer from a cached prefix of the current graph (edges into earlier layers do not
- * change while a layer is being visited).
+ * axis as one speculative chain. Trial i removes edge i from the graph the chain predicts after
+ * the decisions before it: an edge is predicted kept when an earlier trial of it (discarded by a
+ * misprediction) measured a change of tau or more, or, before any trial, when EAP's first-order
+ * estimate (one backward pass at the start) does; otherwise removed. The decisions are then read in order; the
+ * first one that differs from its prediction ends the step, and the trials after it are discarded
+ * (their measured changes become the next step's predictions). Every decision therefore equals
+ * the serial algorithm's, and a receiver with many kept edges costs a few steps, not one per kept
+ * edge. Each trial starts at the receiver's layer from a cached prefix of the current graph
+ * (edges into earlier layers do not change while a layer is being visited).
  */
 import { throwIfAborted, type AnalysisOptions } from '../analysis/progress';
 import type { MetricKind } from '../analysis/metrics';
@@ -182,8 +186,16 @@ function hasOutgoing(g: ModelGraph, mask: Uint8Array, node: number): boolean {
   return false;
 }
 
+export interface AcdcStepOptions {
+  maxBatch?: number;
+  prefixes?: PrefixCache;
+  signal?: AbortSignal;
+  /** Per edge, an estimate of the metric change when it is removed (EdgeRunner.estimate): guides the speculation only. */
+  estimates?: Float32Array;
+}
+
 /** One step: a dead receiver skipped, or one batched forward pass of trials. Returns the next state. */
-export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: { maxBatch?: number; prefixes?: PrefixCache; signal?: AbortSignal } = {}): Promise<AcdcState> {
+export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: AcdcStepOptions = {}): Promise<AcdcState> {
   if (state.done) return state;
   const g = runner.graph;
   const order = acdcOrder(g);
@@ -207,11 +219,19 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: { max
   const candidates: number[] = [];
   const maxBatch = Math.max(1, opts.maxBatch ?? 32);
   for (let q = p; q < end && candidates.length < maxBatch; q++) if (mask[order.edges[q]]) candidates.push(q);
+  const scores = decodeScores(state);
   const trials: Uint8Array[] = [];
+  const predictedRemoved: boolean[] = [];
   const trialMask = mask.slice();
   for (const q of candidates) {
-    trialMask[order.edges[q]] = 0;
+    const e = order.edges[q];
+    trialMask[e] = 0;
     trials.push(trialMask.slice());
+    // the change measured in a discarded trial, else the estimate, else removal
+    const guess = Number.isNaN(scores[e]) ? opts.estimates?.[e] : scores[e];
+    const removed = guess === undefined || Number.isNaN(guess) || accepts(state.metric, state.current + guess, state.current, state.tau);
+    predictedRemoved.push(removed);
+    if (!removed) trialMask[e] = 1; // later trials of the chain keep it
   }
   const L = g.shape.nLayer;
   const layer = Math.min(g.nodeLayer[node], L - 1);
@@ -223,21 +243,28 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: { max
   } finally {
     if (!opts.prefixes) prefixes.dispose();
   }
-  let resumeAt = candidates[candidates.length - 1] + 1;
-  const scores = decodeScores(state);
+  let decided = candidates.length;
   for (let i = 0; i < candidates.length; i++) {
+    const e = order.edges[candidates[i]];
     next.tried++;
-    scores[order.edges[candidates[i]]] = values[i] - next.current;
-    if (accepts(state.metric, values[i], next.current, state.tau)) {
-      mask[order.edges[candidates[i]]] = 0;
+    scores[e] = values[i] - next.current;
+    const removed = accepts(state.metric, values[i], next.current, state.tau);
+    if (removed) {
+      mask[e] = 0;
       next.current = values[i];
       next.removed++;
     } else {
       next.kept++;
-      resumeAt = candidates[i] + 1;
+    }
+    if (removed !== predictedRemoved[i]) {
+      decided = i + 1;
       break;
     }
   }
+  // Discarded trials ran on a mispredicted graph: their changes only predict (every such edge is
+  // tried again later in this receiver, which overwrites the score).
+  for (let i = decided; i < candidates.length; i++) scores[order.edges[candidates[i]]] = values[i] - next.current;
+  const resumeAt = candidates[decided - 1] + 1;
   next.scores = encodeScores(scores);
   return finish(next, mask, resumeAt, order.edges.length);
 }
@@ -271,9 +298,10 @@ export async function runAcdc(runner: EdgeRunner, opts: AcdcRunOptions): Promise
   const prefixes = new PrefixCache();
   let steps = 0;
   try {
+    const estimates = opts.maxBatch === 1 || state.done ? undefined : await runner.estimate({ signal: opts.signal });
     while (!state.done) {
       throwIfAborted(opts.signal);
-      state = await acdcStep(runner, state, { maxBatch: opts.maxBatch, prefixes, signal: opts.signal });
+      state = await acdcStep(runner, state, { maxBatch: opts.maxBatch, prefixes, signal: opts.signal, estimates });
       steps++;
       await opts.onState?.(state);
       opts.onProgress?.(Math.min(state.next, total), total);

@@ -27,6 +27,7 @@ import { tileCopies } from '../analysis/patching';
 import { ablatedOutputs, groupSenderMeans, type AblatedOutputs, type AblationKind, type MeanReference } from './ablation';
 import { ModelGraph, type SenderGroup } from './graph';
 import { copyMetric, type CopyMetric } from './copyMetric';
+import { edgeAttribution } from './eap';
 import { maskFor, slotAttention, slotLogits, slotMlp, slotWeights, type SlotWeights } from './slotForward';
 
 /** Per edge: 1 present, 0 removed (Float32Array allows partial removal). */
@@ -92,8 +93,9 @@ export class EdgeRunner {
 
   private constructor(
     readonly model: HookedGPT2,
+    private readonly batch: PromptBatch,
     groups: GroupState[],
-    opts: EdgeRunnerOptions,
+    private readonly opts: EdgeRunnerOptions,
     baseline: { clean: number; corrupted: number },
   ) {
     this.graph = ModelGraph.forConfig(model.config);
@@ -147,7 +149,17 @@ export class EdgeRunner {
       for (const s of states) disposeState(s);
       throw err;
     }
-    return new EdgeRunner(model, states, opts, { clean, corrupted });
+    return new EdgeRunner(model, batch, states, opts, { clean, corrupted });
+  }
+
+  /**
+   * EAP's first-order estimate of the metric change when each edge alone is removed from the full
+   * graph (canonical order), with this runner's metric and ablation: one forward and backward per
+   * chunk, a cheap guess of which edges matter (ACDC's speculation uses it; nothing depends on it).
+   */
+  async estimate(opts: AnalysisOptions = {}): Promise<Float32Array> {
+    const { metric, ablation, meanReference } = this.opts;
+    return (await edgeAttribution(this.model, this.batch, { metric, ablation, meanReference, signal: opts.signal })).scores;
   }
 
   /** Work done so far in full forwards of the whole dataset (blocks run / (blocks x prompts)). */
