@@ -84,8 +84,7 @@ describe('ACDC on the planted circuit', () => {
     {
       const runner = await EdgeRunner.create(ln.model, batch);
       let state = acdcInitialState(runner, { tau }, runner.baseline.clean);
-      const estimates = await runner.estimate(); // as runAcdc guides its speculation
-      for (let i = 0; i < 5; i++) state = await acdcStep(runner, state, { maxBatch: 4, estimates });
+      for (let i = 0; i < 5; i++) state = await acdcStep(runner, state, { maxBatch: 4 });
       expect(state.done).toBe(false);
       checkpoint = JSON.stringify(state);
       runner.dispose(); // the "process" dies here

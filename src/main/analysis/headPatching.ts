@@ -17,6 +17,7 @@
 import type { HookedGPT2 } from '../engine/model';
 import { blockHook } from '../engine/hookNames';
 import { tf, type Tensor } from '../engine/tf';
+import { atPosition, take } from '../engine/take';
 import { causalMaskBias } from '../engine/layers';
 import { layerNorm, slotLogits, slotMlp } from '../circuits/slotForward';
 import { metricFor, perCopy, type MetricKind } from './metrics';
@@ -147,7 +148,8 @@ function patchedFinalResid(model: HookedGPT2, sw: PatchWeights, l: number, heads
   const T = (residMidAll.shape[1] as number) - p0; // positions computed
   const residMid = residMidAll.slice([0, p0, 0], [B, T, D]); // [B, T, D]
   const zRows = zDiffAll.slice([0, p0, 0, 0], [B, T, H, dh]).reshape([B * T, H * dh]); // [B*T, H*dh]
-  const deltas = heads.map((h) => tf.matMul(zRows.slice([0, h * dh], [B * T, dh]), sw.wOHead[l][h])); // k x [B*T, D]
+  const zByHead = zRows.reshape([B * T, H, dh]); // [B*T, H, dh]
+  const deltas = heads.map((h) => tf.matMul(take(zByHead, 1, h).reshape([B * T, dh]), sw.wOHead[l][h])); // k x [B*T, D]
   let resid = residMid.reshape([1, B * T, D]).add(tf.stack(deltas)); // [k, B*T, D]
   const k = heads.length;
   for (let j = l; j < L; j++) {
@@ -171,7 +173,7 @@ function patchedFinalResid(model: HookedGPT2, sw: PatchWeights, l: number, heads
 /** [k, B*T, D] -> [k, B, D] at position T - 1. */
 function lastPosition(x: Tensor, B: number, T: number): Tensor {
   const [k, , D] = x.shape as [number, number, number];
-  return x.reshape([k, B, T, D]).slice([0, 0, T - 1, 0], [k, B, 1, D]).reshape([k, B, D]); // [k, B, D]
+  return atPosition(x, T, T - 1).reshape([k, B, D]); // [k, B, D]
 }
 
 /**
@@ -188,7 +190,7 @@ function attention(model: HookedGPT2, sw: PatchWeights, j: number, resid: Tensor
   const N = k * B; // rows over all copies
   const x = layerNorm(c, resid, w.ln1).reshape([N * T, D]); // [N*T, D]
   const Tq = lastQuery ? 1 : T;
-  const xq = lastQuery ? x.reshape([N, T, D]).slice([0, T - 1, 0], [N, 1, D]).reshape([N, D]) : x; // [N*Tq, D]
+  const xq = lastQuery ? atPosition(x, T, T - 1) : x; // [N*Tq, D]
   // three 2-D projections and 4-D transposes: a 5-D transpose of a fused q|k|v is ~50x slower on wasm
   const heads = (y: Tensor, n: number): Tensor => y.reshape([N, n, H, dh]).transpose([0, 2, 1, 3]); // [N, H, n, dh]
   const q = heads(tf.matMul(xq, w.wQ).add(w.bQ), Tq); // [N, H, Tq, dh]

@@ -11,12 +11,13 @@
  * Speed without changing the answer: a step evaluates up to `maxBatch` trials along the batch
  * axis as one speculative chain. Trial i removes edge i from the graph the chain predicts after
  * the decisions before it: an edge is predicted kept when an earlier trial of it (discarded by a
- * misprediction) measured a change of tau or more, or, before any trial, when EAP's first-order
- * estimate (one backward pass at the start) does; otherwise removed. The decisions are then read in order; the
- * first one that differs from its prediction ends the step, and the trials after it are discarded
- * (their measured changes become the next step's predictions). Every decision therefore equals
- * the serial algorithm's, and a receiver with many kept edges costs a few steps, not one per kept
- * edge. Each trial starts at the receiver's layer from a cached prefix of the current graph
+ * misprediction) changed the metric by tau or more against the chain's graph before it, else
+ * removed. The decisions are then read in order; the first one that differs from its prediction
+ * ends the step, and the trials after it are discarded (their changes become the next step's
+ * predictions). Every decision therefore equals the serial algorithm's. A chain holds at most
+ * `maxBlind` edges never measured before (blind guesses are where chains break): on the bundled
+ * model this halved the forward passes of 32 prompts against unbounded chains (docs/performance.md).
+ * Each trial starts at the receiver's layer from a cached prefix of the current graph
  * (edges into earlier layers do not change while a layer is being visited).
  */
 import { throwIfAborted, type AnalysisOptions } from '../analysis/progress';
@@ -30,6 +31,8 @@ export interface AcdcOptions {
   tau: number;
   /** Trials per batched forward pass (default 32). Does not change the result. */
   maxBatch?: number;
+  /** Edges never measured before, per step (default 4). Does not change the result. */
+  maxBlind?: number;
   /** Start from this edge set instead of the full graph ("EAP first, then ACDC on what survives"). */
   initialMask?: Uint8Array;
 }
@@ -188,10 +191,9 @@ function hasOutgoing(g: ModelGraph, mask: Uint8Array, node: number): boolean {
 
 export interface AcdcStepOptions {
   maxBatch?: number;
+  maxBlind?: number;
   prefixes?: PrefixCache;
   signal?: AbortSignal;
-  /** Per edge, an estimate of the metric change when it is removed (EdgeRunner.estimate): guides the speculation only. */
-  estimates?: Float32Array;
 }
 
 /** One step: a dead receiver skipped, or one batched forward pass of trials. Returns the next state. */
@@ -216,10 +218,17 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: AcdcS
     }
     return finish(next, mask, end, order.edges.length);
   }
+  const scores = decodeScores(state);
   const candidates: number[] = [];
   const maxBatch = Math.max(1, opts.maxBatch ?? 32);
-  for (let q = p; q < end && candidates.length < maxBatch; q++) if (mask[order.edges[q]]) candidates.push(q);
-  const scores = decodeScores(state);
+  const maxBlind = Math.max(1, opts.maxBlind ?? 4);
+  let blind = 0;
+  for (let q = p; q < end && candidates.length < maxBatch; q++) {
+    const e = order.edges[q];
+    if (!mask[e]) continue;
+    if (Number.isNaN(scores[e]) && blind++ === maxBlind) break;
+    candidates.push(q);
+  }
   const trials: Uint8Array[] = [];
   const predictedRemoved: boolean[] = [];
   const trialMask = mask.slice();
@@ -227,9 +236,8 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: AcdcS
     const e = order.edges[q];
     trialMask[e] = 0;
     trials.push(trialMask.slice());
-    // the change measured in a discarded trial, else the estimate, else removal
-    const guess = Number.isNaN(scores[e]) ? opts.estimates?.[e] : scores[e];
-    const removed = guess === undefined || Number.isNaN(guess) || accepts(state.metric, state.current + guess, state.current, state.tau);
+    // the change measured in a discarded trial, else removal
+    const removed = Number.isNaN(scores[e]) || accepts(state.metric, state.current + scores[e], state.current, state.tau);
     predictedRemoved.push(removed);
     if (!removed) trialMask[e] = 1; // later trials of the chain keep it
   }
@@ -242,6 +250,14 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: AcdcS
     values = await runner.evaluate(trials, { prefix, signal: opts.signal });
   } finally {
     if (!opts.prefixes) prefixes.dispose();
+  }
+  // Each trial's change against the chain's graph before it (the last trial predicted removed):
+  // after a misprediction, the best guess of the edge's own effect for the next step.
+  const marginal: number[] = [];
+  let chainBase = state.current;
+  for (let i = 0; i < candidates.length; i++) {
+    marginal.push(values[i] - chainBase);
+    if (predictedRemoved[i]) chainBase = values[i];
   }
   let decided = candidates.length;
   for (let i = 0; i < candidates.length; i++) {
@@ -263,7 +279,7 @@ export async function acdcStep(runner: EdgeRunner, state: AcdcState, opts: AcdcS
   }
   // Discarded trials ran on a mispredicted graph: their changes only predict (every such edge is
   // tried again later in this receiver, which overwrites the score).
-  for (let i = decided; i < candidates.length; i++) scores[order.edges[candidates[i]]] = values[i] - next.current;
+  for (let i = decided; i < candidates.length; i++) scores[order.edges[candidates[i]]] = marginal[i];
   const resumeAt = candidates[decided - 1] + 1;
   next.scores = encodeScores(scores);
   return finish(next, mask, resumeAt, order.edges.length);
@@ -298,10 +314,9 @@ export async function runAcdc(runner: EdgeRunner, opts: AcdcRunOptions): Promise
   const prefixes = new PrefixCache();
   let steps = 0;
   try {
-    const estimates = opts.maxBatch === 1 || state.done ? undefined : await runner.estimate({ signal: opts.signal });
     while (!state.done) {
       throwIfAborted(opts.signal);
-      state = await acdcStep(runner, state, { maxBatch: opts.maxBatch, prefixes, signal: opts.signal, estimates });
+      state = await acdcStep(runner, state, { maxBatch: opts.maxBatch, maxBlind: opts.maxBlind, prefixes, signal: opts.signal });
       steps++;
       await opts.onState?.(state);
       opts.onProgress?.(Math.min(state.next, total), total);

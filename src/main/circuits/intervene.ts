@@ -27,7 +27,7 @@ import { tileCopies } from '../analysis/patching';
 import { ablatedOutputs, groupSenderMeans, type AblatedOutputs, type AblationKind, type MeanReference } from './ablation';
 import { ModelGraph, type SenderGroup } from './graph';
 import { copyMetric, type CopyMetric } from './copyMetric';
-import { edgeAttribution } from './eap';
+import { atPosition, take } from '../engine/take';
 import { maskFor, slotAttention, slotLogits, slotMlp, slotWeights, type SlotWeights } from './slotForward';
 
 /** Per edge: 1 present, 0 removed (Float32Array allows partial removal). */
@@ -93,9 +93,8 @@ export class EdgeRunner {
 
   private constructor(
     readonly model: HookedGPT2,
-    private readonly batch: PromptBatch,
     groups: GroupState[],
-    private readonly opts: EdgeRunnerOptions,
+    opts: EdgeRunnerOptions,
     baseline: { clean: number; corrupted: number },
   ) {
     this.graph = ModelGraph.forConfig(model.config);
@@ -149,17 +148,7 @@ export class EdgeRunner {
       for (const s of states) disposeState(s);
       throw err;
     }
-    return new EdgeRunner(model, batch, states, opts, { clean, corrupted });
-  }
-
-  /**
-   * EAP's first-order estimate of the metric change when each edge alone is removed from the full
-   * graph (canonical order), with this runner's metric and ablation: one forward and backward per
-   * chunk, a cheap guess of which edges matter (ACDC's speculation uses it; nothing depends on it).
-   */
-  async estimate(opts: AnalysisOptions = {}): Promise<Float32Array> {
-    const { metric, ablation, meanReference } = this.opts;
-    return (await edgeAttribution(this.model, this.batch, { metric, ablation, meanReference, signal: opts.signal })).scores;
+    return new EdgeRunner(model, states, opts, { clean, corrupted });
   }
 
   /** Work done so far in full forwards of the whole dataset (blocks run / (blocks x prompts)). */
@@ -265,7 +254,7 @@ export class EdgeRunner {
       const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
       const start = prefix ? { layer: prefixLayer as number, resid: prefix.resid.reshape([1, g.B * g.T, -1]) } : undefined; // [1, B*T, D]
       const resid = this.forwardSlots(g, rems, start, L, diffs, false); // [k|1, B, D]: last position, corrected for the logits
-      const logits = slotLogits(this.model, resid, g.B, 1); // [k*B|B, V]
+      const logits = slotLogits(this.model, resid, g.B, 1, this.slotW.unembedT); // [k*B|B, V]
       return logits.shape[0] === k * g.B ? logits : tileCopies(logits, k); // [k*B, V]
     }
     const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
@@ -306,7 +295,7 @@ export class EdgeRunner {
     const atLast = (d: Tensor): Tensor => {
       if (T === 1 || (d.shape[1] as number) !== N) return d;
       let v = lastCache.get(d);
-      if (!v) lastCache.set(d, (v = d.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B * D]))); // [k?, B*D]
+      if (!v) lastCache.set(d, (v = atPosition(d.reshape([-1, T, D]), T, T - 1).reshape([-1, B * D]))); // [k?, B*D]
       return v;
     };
     let resid: Tensor; // [k|1, B*T, D]
@@ -334,7 +323,7 @@ export class EdgeRunner {
           }
         }
         const { heads, attnOut } = slotAttention(model, this.slotW, l, resid, corrections, B, T, final); // H x [k|1, B*Tq, D], [k|1, B*Tq, D]
-        if (final) resid = resid.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B, D]); // [k|1, B, D]
+        if (final) resid = atPosition(resid, T, T - 1).reshape([-1, B, D]); // [k|1, B, D]
         heads.forEach((out, h) => {
           const node = graph.headNode(l, h);
           if (!needed[node] && !keepAll) return;
@@ -563,8 +552,7 @@ export class EdgeRunner {
 
 /** The last position of [B|1, T, D]: [B|1, 1, D]. */
 function atLastRows(x: Tensor, T: number): Tensor {
-  const [b, , d] = x.shape as [number, number, number];
-  return x.slice([0, T - 1, 0], [b, 1, d]); // [B|1, 1, D]
+  return take(x, 1, T - 1); // [B|1, 1, D]
 }
 
 /** Whether the k copies of a [k, ...] weight block are equal. */

@@ -17,17 +17,17 @@ import type { HookedGPT2 } from '../engine/model';
 import { activate, causalMaskBias } from '../engine/layers';
 import type { LayerNormWeights } from '../engine/weights';
 import { tf, type Tensor } from '../engine/tf';
+import { atPosition } from '../engine/take';
 
 /** Per-layer weights rearranged once for 2-D matMuls (owned; dispose()). */
 export interface SlotWeights {
   /** Per layer, per slot j = which * H + head (q heads, then k, then v): projection [D, dh] and bias [dh]. */
   wSlot: Tensor[][];
   bSlot: Tensor[][];
-  /** Per layer: the fused projection [D, 3D] (columns q | k | v, head-major inside) and bias [3D]. */
-  wQkv: Tensor[];
-  bQkv: Tensor[];
   /** Per layer, per head: output projection rows [dh, D]. */
   wOHead: Tensor[][];
+  /** The unembedding transposed once [D, V]: a 2-D matMul with a transpose flag is several times slower on wasm. */
+  unembedT: Tensor;
   /** Causal mask bias per prompt length [T, T]. */
   masks: Map<number, Tensor>;
   dispose(): void;
@@ -39,8 +39,6 @@ export function slotWeights(model: HookedGPT2): SlotWeights {
   const out = tf.tidy(() => {
     const wSlot: Tensor[][] = [];
     const bSlot: Tensor[][] = [];
-    const wQkv: Tensor[] = [];
-    const bQkv: Tensor[] = [];
     const wOHead: Tensor[][] = [];
     for (const w of model.weights.blocks) {
       const ws: Tensor[] = [];
@@ -53,18 +51,16 @@ export function slotWeights(model: HookedGPT2): SlotWeights {
       }
       wSlot.push(ws);
       bSlot.push(bs);
-      wQkv.push(tf.concat([w.wQ, w.wK, w.wV], 1)); // [D, 3D]
-      bQkv.push(tf.concat([w.bQ, w.bK, w.bV])); // [3D]
       wOHead.push(Array.from({ length: H }, (_, h) => w.wO.slice([h * dh, 0], [dh, D]))); // H x [dh, D]
     }
-    return { wSlot, bSlot, wQkv, bQkv, wOHead };
+    return { wSlot, bSlot, wOHead, unembedT: model.weights.unembed.transpose() }; // unembedT [D, V]
   });
   const masks = new Map<number, Tensor>();
   return {
     ...out,
     masks,
     dispose() {
-      tf.dispose([...out.wSlot.flat(), ...out.bSlot.flat(), ...out.wQkv, ...out.bQkv, ...out.wOHead.flat(), ...masks.values()]);
+      tf.dispose([...out.wSlot.flat(), ...out.bSlot.flat(), ...out.wOHead.flat(), out.unembedT, ...masks.values()]);
       masks.clear();
     },
   };
@@ -100,20 +96,20 @@ export function slotAttention(model: HookedGPT2, sw: SlotWeights, l: number, res
   const w = model.weights.blocks[l];
   const kr = resid.shape[0] as number;
   const Tq = lastQuery ? 1 : T;
-  const lastOf = (x: Tensor): Tensor => x.reshape([-1, B, T, D]).slice([0, 0, T - 1, 0], [-1, B, 1, D]).reshape([-1, B, D]); // [k?, B, D]
+  const lastOf = (x: Tensor): Tensor => atPosition(x, T, T - 1).reshape([-1, B, D]); // [k?, B, D]
   const residQ = lastQuery ? lastOf(resid) : resid; // [kr, B*Tq, D]
-  let base: Tensor | undefined; // [3H, kr, B*T, dh], every slot's uncorrected q/k/v
-  if (corrections.size < 3 * H) {
-    const x = layerNorm(c, resid, w.ln1).reshape([kr * B * T, D]); // [kr*B*T, D]
-    base = tf.matMul(x, sw.wQkv[l]).add(sw.bQkv[l]).reshape([kr, B * T, 3 * H, dh]).transpose([2, 0, 1, 3]); // [3H, kr, B*T, dh]
-  }
+  // the uncorrected stream after ln1, made once for every slot without a correction
+  let normed: Tensor | undefined; // [kr*B*T, D]
+  let normedQ: Tensor | undefined; // [kr*B*Tq, D]
   const slot = (j: number): Tensor => {
     const query = j < H;
     const n = query ? Tq : T;
     const corr = corrections.get(j);
     if (!corr) {
-      const all = base!.slice([j, 0, 0, 0], [1, kr, B * T, dh]).reshape([kr, B, T, dh]); // [kr, B, T, dh]
-      return query && lastQuery ? all.slice([0, 0, T - 1, 0], [kr, B, 1, dh]) : all; // [kr, B, n, dh]
+      // one 2-D projection per slot: cutting slots out of a fused q|k|v result is slower on wasm (engine/take.ts)
+      normed ??= layerNorm(c, resid, w.ln1).reshape([kr * B * T, D]); // [kr*B*T, D]
+      const x = query && lastQuery ? (normedQ ??= atPosition(normed, T, T - 1)) : normed; // [kr*B*n, D]
+      return tf.matMul(x, sw.wSlot[l][j]).add(sw.bSlot[l][j]).reshape([kr, B, n, dh]); // [kr, B, n, dh]
     }
     const x = (query ? residQ : resid).sub(corr); // [kq, B*n, D]
     const kq = x.shape[0] as number;
@@ -144,13 +140,14 @@ export function slotMlp(model: HookedGPT2, l: number, input: Tensor): Tensor {
   return tf.matMul(activate(c.activation, pre), w.wOut!).add(w.bOut!).reshape([k, N, c.dModel]); // [k, B*T, D]
 }
 
-/** Last-position logits of the final residual [k, B*T, D] -> [k*B, V]. */
-export function slotLogits(model: HookedGPT2, resid: Tensor, B: number, T: number): Tensor {
+/** Last-position logits of the final residual [k, B*T, D] -> [k*B, V] (`unembedT` [D, V]: SlotWeights.unembedT, faster). */
+export function slotLogits(model: HookedGPT2, resid: Tensor, B: number, T: number, unembedT?: Tensor): Tensor {
   const c = model.config;
   const k = resid.shape[0] as number;
   const D = c.dModel;
-  const last = resid.reshape([k * B, T, D]).slice([0, T - 1, 0], [k * B, 1, D]).reshape([k * B, D]); // [k*B, D]
-  let logits = tf.matMul(layerNorm(c, last, model.weights.lnF), model.weights.unembed, false, true); // [k*B, V]
+  const last = T === 1 ? resid.reshape([k * B, D]) : atPosition(resid, T, T - 1); // [k*B, D]
+  const normed = layerNorm(c, last, model.weights.lnF); // [k*B, D]
+  let logits = unembedT ? tf.matMul(normed, unembedT) : tf.matMul(normed, model.weights.unembed, false, true); // [k*B, V]
   if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias);
   return logits;
 }

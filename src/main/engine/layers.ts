@@ -1,6 +1,7 @@
 /** Stateless pieces of the GPT-2 forward pass, each a plain function over tensors. */
 import type { Activation } from './config';
 import { tf, type Tensor } from './tf';
+import { take } from './take';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
@@ -57,6 +58,6 @@ export function batchedOrPerSlice(a: Tensor, b: Tensor, perSlice: boolean): Tens
   const n = lead.reduce((x, y) => x * y, 1);
   const a3 = a.reshape([n, M, K]); // [n, M, K]
   const b3 = b.reshape([n, K, N]); // [n, K, N]
-  const parts = Array.from({ length: n }, (_, i) => tf.matMul(a3.slice([i, 0, 0], [1, M, K]).reshape([M, K]), b3.slice([i, 0, 0], [1, K, N]).reshape([K, N]))); // n x [M, N]
+  const parts = Array.from({ length: n }, (_, i) => tf.matMul(take(a3, 0, i).reshape([M, K]), take(b3, 0, i).reshape([K, N]))); // n x [M, N]
   return tf.stack(parts).reshape([...lead, M, N]); // [..., M, N]
 }
