@@ -3,7 +3,7 @@
  * Everything testable lives in src/main/shell and src/main/api.
  */
 import Database from 'better-sqlite3';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDefaultServices } from './api/defaultServices';
@@ -20,7 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url)); // out/main
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 async function main(): Promise<void> {
-  const electron: ElectronApi = { app, BrowserWindow, dialog, ipcMain, Menu, session, protocol };
+  const electron: ElectronApi = { app, BrowserWindow, dialog, ipcMain, Menu, session, protocol, shell };
   const runtime = currentRuntime();
   const problem = sqliteStartupProblem({
     runtime,

@@ -5,12 +5,12 @@
  * (symlinks resolved) leaves the study's folder. server.ts checks the session before this runs.
  * The report is self-contained and has no script: it is sent sandboxed, with nothing to fetch.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, resolve, sep } from 'node:path';
+import { extname } from 'node:path';
 import type { ApiRouter } from '../main/api/router';
-import { STUDY_JOB_KIND } from '../main/study/plan';
-import { parseStudyReportPath, STUDY_REPORT_PREFIX } from '../shared/studyReport';
+import { studyFilePath } from '../main/study/reportFiles';
+import { STUDY_REPORT_PREFIX } from '../shared/studyReport';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -34,30 +34,6 @@ function sendPlain(res: ServerResponse, status: number, text: string): void {
 
 export function isStudyFileRequest(pathname: string): boolean {
   return pathname.startsWith(STUDY_REPORT_PREFIX);
-}
-
-/** The absolute file a study-report address names, or a refusal (status and words). */
-export async function studyFilePath(router: ApiRouter, pathname: string): Promise<{ file: string } | { status: number; reason: string }> {
-  const parsed = parseStudyReportPath(pathname);
-  if (!parsed) return { status: 404, reason: 'Not a file a study writes' };
-  let outDir: unknown;
-  try {
-    const { run } = await router.invoke('run.get', { runId: parsed.runId });
-    if (run.kind !== STUDY_JOB_KIND) return { status: 404, reason: `Run ${parsed.runId} is not a study` };
-    if (run.status !== 'done') return { status: 404, reason: `Study run ${parsed.runId} is ${run.status}, not done` };
-    outDir = run.options.outDir;
-  } catch {
-    return { status: 404, reason: `No study run ${parsed.runId} in the open project` };
-  }
-  if (typeof outDir !== 'string') return { status: 404, reason: `Study run ${parsed.runId} names no folder` };
-  try {
-    const root = await realpath(resolve(outDir));
-    const file = await realpath(resolve(root, parsed.file));
-    if (!file.startsWith(root + sep) || !(await stat(file)).isFile()) return { status: 404, reason: 'Not found in the study folder' };
-    return { file };
-  } catch {
-    return { status: 404, reason: 'Not found in the study folder' };
-  }
 }
 
 export async function serveStudyFile(router: ApiRouter, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {

@@ -12,6 +12,7 @@ import type {
   PermissionSessionLike,
   PreventableEvent,
   ProtocolLike,
+  ShellLike,
   WebContentsLike,
   WebFrameLike,
   WindowOptionsSpec,
@@ -129,6 +130,16 @@ export class FakeDialog implements DialogLike {
   }
 }
 
+export class FakeShell implements ShellLike {
+  readonly opened: string[] = [];
+  /** What openPath answers ('' = opened). */
+  answer = '';
+  async openPath(path: string): Promise<string> {
+    this.opened.push(path);
+    return this.answer;
+  }
+}
+
 export class FakeSession implements PermissionSessionLike {
   permissionHandler: ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | undefined;
   headersListener: Parameters<PermissionSessionLike['webRequest']['onHeadersReceived']>[0] | undefined;
@@ -166,6 +177,7 @@ export interface FakeElectron extends ElectronApi {
   app: FakeApp;
   ipcMain: FakeIpcMain;
   dialog: FakeDialog;
+  shell: FakeShell;
   session: { defaultSession: FakeSession };
   menus: MenuItemSpec[][];
 }
@@ -182,6 +194,7 @@ export function fakeElectron(): FakeElectron {
       setApplicationMenu: (menu: unknown) => void menus.push(menu as MenuItemSpec[]),
     },
     dialog: new FakeDialog(),
+    shell: new FakeShell(),
     session: { defaultSession: new FakeSession() },
     protocol: new FakeProtocol(),
     menus,

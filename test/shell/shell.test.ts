@@ -77,6 +77,13 @@ describe('main window', () => {
     expect(window().webContents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
   });
 
+  it("hands a study-report link to the study-report opener (still no window): here no project is open, so it says so", async () => {
+    expect(window().webContents.windowOpenHandler?.({ url: 'app://workbench/study-report/7/report.html' })).toEqual({ action: 'deny' });
+    await shell.studyReports.settled();
+    expect(electron.shell.opened).toEqual([]);
+    expect(electron.dialog.errors).toEqual([{ title: 'Circuit Workbench cannot open the study report', content: '/study-report/7/report.html: No study run 7 in the open project' }]);
+  });
+
   it('hardens web contents it did not create itself', () => {
     const other = new FakeBrowserWindow(window().options).webContents;
     electron.app.emit('web-contents-created', {}, other);

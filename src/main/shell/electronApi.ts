@@ -131,8 +131,14 @@ export interface ProtocolLike {
   handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
 }
 
+/** Electron's `shell`: opens a file in the system's default application ('' on success, else the error). */
+export interface ShellLike {
+  openPath(path: string): Promise<string>;
+}
+
 export interface ElectronApi {
   app: AppLike;
+  shell: ShellLike;
   BrowserWindow: BrowserWindowStatic;
   ipcMain: IpcMainLike;
   Menu: MenuStatic;

@@ -1,12 +1,16 @@
 /** Deny navigation, new windows, webviews and permission prompts for every web contents. */
 import type { PermissionSessionLike, WebContentsLike } from './electronApi';
 
-export function hardenWebContents(contents: WebContentsLike): void {
+/** `onWindowOpen` sees each refused window.open address (the main window's study-report links). */
+export function hardenWebContents(contents: WebContentsLike, onWindowOpen?: (url: string) => void): void {
   // The app is one page: any navigation away (a dropped file, a link, a redirect) is refused.
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.setWindowOpenHandler(({ url }) => {
+    onWindowOpen?.(url);
+    return { action: 'deny' };
+  });
 }
 
 /** The app needs no camera, microphone, notification, USB, HID, serial or other permission: all are refused. */

@@ -12,6 +12,7 @@ import { createMenuActions, recentProjects } from './menuActions';
 import { APP_SCHEME, appProtocolHandler } from './appProtocol';
 import { rendererUrl, type RendererLocation } from './rendererLocation';
 import { mainWindowOptions } from './windowOptions';
+import { studyReportOpener } from './studyReportOpener';
 
 export interface ShellOptions {
   router: ApiRouter;
@@ -27,10 +28,12 @@ export interface Shell {
   createWindow(): Promise<BrowserWindowLike>;
   refreshMenu(): Promise<void>;
   menuActions: ReturnType<typeof createMenuActions>;
+  studyReports: ReturnType<typeof studyReportOpener>;
 }
 
 export async function startShell(electron: ElectronApi, options: ShellOptions): Promise<Shell> {
-  const { app, BrowserWindow, Menu, dialog, ipcMain, session, protocol } = electron;
+  const { app, BrowserWindow, Menu, dialog, ipcMain, session, protocol, shell } = electron;
+  const studyReports = studyReportOpener(options.router, shell, dialog);
 
   // Every web contents, including any the app did not mean to create, is locked down.
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
@@ -51,7 +54,7 @@ export async function startShell(electron: ElectronApi, options: ShellOptions): 
 
   const createWindow = async (): Promise<BrowserWindowLike> => {
     const window = new BrowserWindow(mainWindowOptions(options.preloadPath, options.devTools));
-    hardenWebContents(window.webContents);
+    hardenWebContents(window.webContents, (url) => void studyReports.open(url));
     window.once('ready-to-show', () => window.show());
     await window.loadURL(rendererUrl(options.renderer));
     return window;
@@ -65,5 +68,5 @@ export async function startShell(electron: ElectronApi, options: ShellOptions): 
   });
 
   await createWindow();
-  return { ipc, createWindow, refreshMenu, menuActions };
+  return { ipc, createWindow, refreshMenu, menuActions, studyReports };
 }
