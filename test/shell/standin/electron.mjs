@@ -78,6 +78,13 @@ export const dialog = {
   showSaveDialog: async () => ({ canceled: true }),
 };
 
+export const shell = {
+  openPath: async (path) => {
+    report({ type: 'openPath', path });
+    return '';
+  },
+};
+
 export const session = {
   defaultSession: {
     setPermissionRequestHandler() {},
@@ -97,4 +104,4 @@ process.on('message', (message) => {
   apiListener?.({ sender: window.webContents, senderFrame: { url: window.url, parent: null } }, message);
 });
 
-export default { app, BrowserWindow, ipcMain, Menu, dialog, session, protocol };
+export default { app, BrowserWindow, ipcMain, Menu, dialog, shell, session, protocol };
