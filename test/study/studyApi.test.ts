@@ -52,6 +52,14 @@ describe('study.run', () => {
     expect(kinds.get(outcome.run.id)).toBe(STUDY_JOB_KIND);
     expect(outcome.sectionRunIds).toHaveLength(doc.sections.length);
     for (const id of outcome.sectionRunIds) expect(kinds.get(id)).toBe(STUDY_SECTION_RUN_KIND);
+
+    // "Run again" (run.rerun) is a study too: the new run gets its own section runs, naming it
+    const again = await router.invoke('run.rerun', { runId: outcome.run.id });
+    expect(again.run.status).toBe('done');
+    const after = (await router.invoke('run.list', {})).runs.filter((r) => r.kind === STUDY_SECTION_RUN_KIND).sort((a, b) => a.id - b.id);
+    const ofAgain = after.filter((r) => (r.options as { studyRunId?: number }).studyRunId === again.run.id);
+    expect(ofAgain.map((r) => (r.options as { section: string }).section)).toEqual(doc.sections.map((s) => s.kind));
+    expect(after.filter((r) => (r.options as { studyRunId?: number }).studyRunId === outcome.run.id).map((r) => r.id)).toEqual(outcome.sectionRunIds);
   });
 
   it('refuses a model folder that is not one, naming it', async () => {

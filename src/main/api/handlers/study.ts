@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { checkModelDirs, labelModels, makePlan, STUDY_JOB_KIND, StudyPlanError } from '../../study/plan';
-import { recordSectionRuns } from '../../study/project';
+import { sectionRunsOf } from '../../study/project';
+import { finishRun } from './runFinishers';
 import { runJobToEnd } from '../jobs';
 import { runEntry } from '../project/views';
 import type { Handler } from './context';
@@ -25,6 +26,7 @@ export const studyRun: Handler<'study.run'> = async (params, { services, signal,
   }
   const outDir = path.resolve(params.outDir);
   const record = await runJobToEnd(project, STUDY_JOB_KIND, { plan, outDir }, { signal, progress, backend: services.backend()?.name, modelHash: params.modelDirs ? undefined : (project.loadedModelHash ?? undefined) });
-  const sectionRunIds = recordSectionRuns(project.store, record);
+  finishRun(project, record); // records the section runs
+  const sectionRunIds = sectionRunsOf(project.store, record.id).map((r) => r.id);
   return { run: runEntry(record), sectionRunIds, outDir, report: path.join(outDir, 'report.html'), studyJson: path.join(outDir, 'study.json') };
 };
