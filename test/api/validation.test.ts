@@ -163,6 +163,12 @@ const SPECS: Record<OpName, Spec> = {
       list('modelDirs', '/m', 42, 1, 8, false),
       int('n', 1, 4096, false),
       int('seed', 0, 2 ** 31 - 1, false),
+      {
+        name: 'params',
+        required: false,
+        accept: [{}, { acdcTau: 0, topHeads: 64, romeLr: 1e-6, acdcStartTopN: 10_000_000 }, { acdcTau: 1e6, topHeads: 1, editSeed: 2 ** 31 - 1, predictionPrompts: 256 }],
+        reject: [{ acdcTau: -0.01 }, { topHeads: 0 }, { topHeads: 65 }, { topHeads: 1.5 }, { romeLr: 0 }, { editSeed: 2 ** 31 }, { n: 4 }, { bogus: 1 }, 'x', []],
+      },
     ],
   },
   'circuit.get': { valid: { circuitId: 1 }, fields: [id('circuitId'), version('version')] },
@@ -260,7 +266,7 @@ describe('API validation against hand-written cases', () => {
       const expectRefused = async (params: unknown, path: string): Promise<void> => {
         const error = await rejection(router.invoke(op, params));
         expect(error.code).toBe('invalid_request');
-        expect(error.path === path || error.path?.startsWith(`${path}[`), `named ${error.path}, expected ${path}`).toBe(true);
+        expect(error.path === path || error.path?.startsWith(`${path}[`) || error.path?.startsWith(`${path}.`), `named ${error.path}, expected ${path}`).toBe(true); // or its item or member
         expect(error.message.startsWith(`${op}: ${error.path} `), error.message).toBe(true);
         expect(error.message.length).toBeLessThan(400); // never echoes a long value back
       };

@@ -100,6 +100,11 @@ describe('New study in the browser', () => {
   it('runs a small study with progress in the form and the jobs panel, and shows the report when done', async () => {
     await page.getByTestId('study-n').fill(String(SMALL_N));
     await page.getByTestId('study-seed').fill('5');
+    // one of the other parameters, changed under "More parameters"
+    await page.getByTestId('study-more').locator('summary').click();
+    expect(await page.getByTestId('study-param-topHeads').inputValue()).toBe(String(DEFAULT_PARAMS.topHeads));
+    await page.getByTestId('study-param-topHeads').fill('2');
+    expect(await page.getByTestId('study-more').locator('summary').textContent()).toContain('1 changed');
     const outDir = await page.getByTestId('study-out').inputValue();
     await page.getByTestId('study-start').click();
     // Below 1400 px the jobs panel starts collapsed: open it to see the job's bar and Cancel.
@@ -117,6 +122,8 @@ describe('New study in the browser', () => {
     reportPath = (await page.getByTestId('study-report-path').textContent()) ?? '';
     expect(reportPath).toBe(join(outDir, 'report.html'));
     expect(existsSync(reportPath)).toBe(true);
+    const plan = (JSON.parse(readFileSync(join(outDir, 'study.json'), 'utf8')) as { plan: { params: typeof DEFAULT_PARAMS } }).plan;
+    expect([plan.params.n, plan.params.seed, plan.params.topHeads, plan.params.acdcTau]).toEqual([SMALL_N, 5, 2, DEFAULT_PARAMS.acdcTau]);
     const studies = await runsOfKind(STUDY_JOB_KIND);
     expect(studies.map((r) => r.status)).toEqual(['done']);
     studyRunId = studies[0].id;

@@ -11,14 +11,18 @@ import type { ModelEntry, RunEntry } from '../../src/shared/api/projectTypes';
 import { validateParams } from '../../src/shared/api/validate';
 import { parseStudyReportPath, studyReportUrl } from '../../src/shared/studyReport';
 import { runPanels } from '../../src/renderer/src/lib/runViews';
-import { defaultStudyFolder, folderOf, STUDY_FORM_DEFAULTS, studyModelChoices, studyParams, studyReportOf, studySectionSuffix } from '../../src/renderer/src/lib/study';
+import { defaultStudyFolder, folderOf, MORE_STUDY_PARAMS, moreStudyDefaults, studyDefault, studyModelChoices, studyParams, studyReportOf, studySectionSuffix } from '../../src/renderer/src/lib/study';
 
 const model = (id: number, name: string, path: string | null, loaded = false): ModelEntry => ({ id, name, path, loaded, contentHash: `h${id}` });
 const run = (fields: Partial<RunEntry>): RunEntry => ({ id: 1, kind: STUDY_JOB_KIND, status: 'done', progress: 1, progressMessage: null, options: {}, datasetName: null, createdAt: '', endedAt: null, error: null, resumable: false, hasCheckpoint: false, ...fields });
 
 describe('New study, plain parts', () => {
   it('starts from the study\'s own defaults', () => {
-    expect(STUDY_FORM_DEFAULTS).toEqual({ n: DEFAULT_PARAMS.n, seed: DEFAULT_PARAMS.seed });
+    expect([studyDefault('n'), studyDefault('seed')]).toEqual([DEFAULT_PARAMS.n, DEFAULT_PARAMS.seed]);
+    // "More parameters" offers every other numeric parameter of the plan, at the plan's default
+    const numeric = Object.entries(DEFAULT_PARAMS).filter(([k, v]) => typeof v === 'number' && k !== 'n' && k !== 'seed');
+    expect(moreStudyDefaults()).toEqual(Object.fromEntries(numeric));
+    expect(MORE_STUDY_PARAMS.map((p) => p.key).sort()).toEqual(numeric.map(([k]) => k).sort());
   });
 
   it('proposes a stamped folder under studies/ beside the project file', () => {
@@ -45,6 +49,15 @@ describe('New study, plain parts', () => {
     expect(validateParams('study.run', both)).toEqual(both);
   });
 
+  it('sends only the parameters changed from their defaults, in a form the API accepts', () => {
+    const [loaded] = studyModelChoices([model(3, 'b', '/m/b', true)]);
+    const base = { task: 'ioi', outDir: '/o', n: 4, seed: 0, chosen: [loaded] };
+    expect(studyParams({ ...base, more: moreStudyDefaults() })).toEqual({ task: 'ioi', outDir: '/o', n: 4, seed: 0 });
+    const changed = studyParams({ ...base, more: { ...moreStudyDefaults(), acdcTau: 0.2, topHeads: 2 } });
+    expect(changed).toEqual({ task: 'ioi', outDir: '/o', n: 4, seed: 0, params: { acdcTau: 0.2, topHeads: 2 } });
+    expect(validateParams('study.run', changed)).toEqual(changed);
+  });
+
   it('says why it cannot start, naming the field', () => {
     const [loaded] = studyModelChoices([model(3, 'b', '/m/b', true)]);
     const edited = studyModelChoices([model(2, 'edited', null, true)])[0];
@@ -54,6 +67,9 @@ describe('New study, plain parts', () => {
     expect(problem(studyParams({ ...base, n: 0 }))).toMatch(/\(n\)/);
     expect(problem(studyParams({ ...base, n: 2.5 }))).toMatch(/\(n\)/);
     expect(problem(studyParams({ ...base, seed: -1 }))).toMatch(/Seed/);
+    expect(problem(studyParams({ ...base, more: { ...moreStudyDefaults(), acdcTau: -1 } }))).toBe('ACDC threshold tau must be a number from 0 to 1000000.');
+    expect(problem(studyParams({ ...base, more: { ...moreStudyDefaults(), topHeads: 2.5 } }))).toBe('Top heads studied (plots 3-5) must be a whole number from 1 to 64.');
+    expect(problem(studyParams({ ...base, more: { ...moreStudyDefaults(), romeSteps: null as unknown as number } }))).toMatch(/^ROME: Adam steps must be/); // an emptied field
     expect(problem(studyParams({ ...base, chosen: [] }))).toMatch(/at least one model/);
     expect(problem(studyParams({ ...base, chosen: [edited, loaded] }))).toMatch(/^edited has no folder/);
     // The loaded edited model alone is the API's default model: allowed.

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultServices, type DefaultServices } from '../../src/main/api/defaultServices';
 import { ApiRouter } from '../../src/main/api/router';
-import { STUDY_JOB_KIND, STUDY_SECTION_RUN_KIND } from '../../src/main/study/plan';
+import { DEFAULT_PARAMS, STUDY_JOB_KIND, STUDY_SECTION_RUN_KIND } from '../../src/main/study/plan';
 import type { StudyDocument } from '../../src/main/study/run';
 import { MODEL_SECTIONS } from '../../src/main/study/sections';
 import type { Progress } from '../../src/shared/api/protocol';
@@ -34,13 +34,14 @@ describe('study.run', () => {
   it('runs the study on the loaded model as a job and records it with its section runs in the project', async () => {
     const outDir = path.join(dir, 'study');
     const progress: Progress[] = [];
-    const outcome = await router.invoke('study.run', { task: 'latest', outDir, n: 4, seed: 2 }, { onProgress: (p) => progress.push(p) });
+    const outcome = await router.invoke('study.run', { task: 'latest', outDir, n: 4, seed: 2, params: { topHeads: 2, acdcTau: 0.1 } }, { onProgress: (p) => progress.push(p) });
     expect(outcome.run.status).toBe('done');
     expect(outcome.report).toBe(path.join(outDir, 'report.html'));
     expect(existsSync(outcome.report)).toBe(true);
     const doc = JSON.parse(readFileSync(outcome.studyJson, 'utf8')) as StudyDocument;
     expect(doc.plan.task).toBe('latest');
     expect(doc.plan.params.n).toBe(4);
+    expect([doc.plan.params.topHeads, doc.plan.params.acdcTau, doc.plan.params.romeSteps]).toEqual([2, 0.1, DEFAULT_PARAMS.romeSteps]); // given, given, default
     expect(doc.plan.models.map((m) => m.label)).toEqual(['api-model']);
     expect(doc.sections.map((s) => s.kind)).toEqual([...MODEL_SECTIONS.map((s) => s.kind), 'predictions']);
     // Progress went through every section, in order of the job's fraction.

@@ -1,11 +1,12 @@
 /**
  * A study's plan: the task, the models, and every parameter of every section. The plan is the
  * first thing study.json records; `study --rerun` reads it back (checked here field by field) and
- * runs it again. Defaults live in DEFAULT_PARAMS, once.
+ * runs it again. The numeric parameters, their defaults and ranges live in shared/studyParams.ts.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { TASK_NAMES, type Split, type TaskName } from '../datasets/types';
+import { TASK_NAMES, type TaskName } from '../datasets/types';
+import { allowedStudyNumber, STUDY_NUMBER_PARAMS, type StudyNumberKey, type StudyParams } from '../../shared/studyParams';
 
 export const STUDY_FORMAT = 'circuit-workbench.study/1';
 export const STUDY_JOB_KIND = 'study.run';
@@ -18,63 +19,13 @@ export interface StudyModelSpec {
   dir: string;
 }
 
-export interface StudyParams {
-  /** Prompts per model (clean/corrupted pairs) for every analysis. */
-  n: number;
-  seed: number;
-  split: Split;
-  /** Only these template ids (opt-in ones allowed); empty = the task's defaults. */
-  templates: string[];
-  /** Heads with the largest head-patching effect studied in plots 3-5. */
-  topHeads: number;
-  /** Neurons of the top MLP ranked along the answer's unembedding (plot 5). */
-  topNeurons: number;
-  /** top-k of the copy / antonym scores. */
-  copyK: number;
-  acdcTau: number;
-  acdcMaxBatch: number;
-  /** ACDC starts from the top-N edges of EAP-IG instead of the full graph (0 = the full graph; faster, same method on fewer edges). */
-  acdcStartTopN: number;
-  eapIgSteps: number;
-  completenessSamples: number;
-  completenessGreedySteps: number;
-  completenessSeed: number;
-  /** ROME on the top MLP: Adam steps, learning rate, weight decay, context prefixes. */
-  romeSteps: number;
-  romeLr: number;
-  romeWeightDecay: number;
-  romeContexts: number;
-  /** Held-out prompts for paraphrase generalisation and neighbourhood specificity, and their seed. */
-  editParaphrases: number;
-  editNeighbours: number;
-  editSeed: number;
-  /** Prompts of the Input | Model | Prediction | Logit table. */
-  predictionPrompts: number;
-}
+export type { StudyParams } from '../../shared/studyParams';
 
+/** Every parameter's default: the shared registry's numbers, the held-out split, the task's own templates. */
 export const DEFAULT_PARAMS: StudyParams = {
-  n: 32,
-  seed: 0,
   split: 'heldout',
   templates: [],
-  topHeads: 3,
-  topNeurons: 5,
-  copyK: 5,
-  acdcTau: 0.05,
-  acdcMaxBatch: 32,
-  acdcStartTopN: 0,
-  eapIgSteps: 5,
-  completenessSamples: 10,
-  completenessGreedySteps: 3,
-  completenessSeed: 0,
-  romeSteps: 20,
-  romeLr: 0.5,
-  romeWeightDecay: 0.1,
-  romeContexts: 4,
-  editParaphrases: 8,
-  editNeighbours: 8,
-  editSeed: 101,
-  predictionPrompts: 5,
+  ...(Object.fromEntries(STUDY_NUMBER_PARAMS.map((p) => [p.key, p.default])) as Pick<StudyParams, StudyNumberKey>),
 };
 
 export interface StudyPlan {
@@ -102,12 +53,7 @@ export function labelModels(dirs: readonly string[]): StudyModelSpec[] {
   });
 }
 
-const INT_RANGES: Partial<Record<keyof StudyParams, [number, number]>> = {
-  n: [1, 4096], seed: [0, 2 ** 31], topHeads: [1, 64], topNeurons: [1, 256], copyK: [1, 1000], acdcMaxBatch: [1, 4096], acdcStartTopN: [0, 10_000_000], eapIgSteps: [1, 1000],
-  completenessSamples: [0, 1000], completenessGreedySteps: [0, 100], completenessSeed: [0, 2 ** 31], romeSteps: [1, 10_000], romeContexts: [0, 64],
-  editParaphrases: [0, 256], editNeighbours: [0, 256], editSeed: [0, 2 ** 31], predictionPrompts: [1, 256],
-};
-const NUMBER_RANGES: Partial<Record<keyof StudyParams, [number, number]>> = { acdcTau: [0, 1e6], romeLr: [1e-6, 1e3], romeWeightDecay: [0, 1e3] };
+const NUMBER_PARAM = new Map(STUDY_NUMBER_PARAMS.map((p) => [p.key as string, p]));
 
 /** A plan from loose input (CLI options, API params, a study.json): defaults filled, every field checked. `where` names the source in errors. */
 export function makePlan(input: { task: unknown; models: unknown; params?: Record<string, unknown> }, where: string): StudyPlan {
@@ -134,11 +80,8 @@ export function makePlan(input: { task: unknown; models: unknown; params?: Recor
       if (!Array.isArray(value) || !value.every((t) => typeof t === 'string')) throw new StudyPlanError(`${where}: params.templates must be a list of template ids`);
       params.templates = [...value] as string[];
     } else {
-      const range = INT_RANGES[k] ?? NUMBER_RANGES[k];
-      const isInt = k in INT_RANGES;
-      if (typeof value !== 'number' || !Number.isFinite(value) || (isInt && !Number.isInteger(value)) || !range || value < range[0] || value > range[1]) {
-        throw new StudyPlanError(`${where}: params.${k} must be ${isInt ? 'an integer' : 'a number'} in ${range?.[0]}..${range?.[1]}, got ${JSON.stringify(value)?.slice(0, 40)}`);
-      }
+      const spec = NUMBER_PARAM.get(k)!;
+      if (!allowedStudyNumber(spec, value)) throw new StudyPlanError(`${where}: params.${k} must be ${spec.integer ? 'an integer' : 'a number'} in ${spec.min}..${spec.max}, got ${JSON.stringify(value)?.slice(0, 40)}`);
       (params as unknown as Record<string, number>)[k] = value;
     }
   }

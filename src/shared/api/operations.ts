@@ -17,8 +17,9 @@ import {
 import type { CircuitDetail, CircuitDiffView, CircuitDiscoveryOutcome, CircuitEvaluationOutcome } from './circuitTypes';
 import type { HeadEditOutcome, ModelComparison, RomeOutcome } from './editTypes';
 import type { StudyOutcome } from './studyTypes';
+import { STUDY_NUMBER_PARAMS, type StudyNumberKey } from '../studyParams';
 import type { CircuitEntry, DatasetEntry, ModelEntry, DatasetImportResult, DatasetItemsPage, ProjectOverview, RunDetail, RunEntry, RunOutcome, TaskInfo } from './projectTypes';
-import { array, boolean, integer, jsonObject, number, object, oneOf, optional, string, type AnySchema, type Infer, type ObjectSchema } from './schema';
+import { array, boolean, integer, jsonObject, number, object, oneOf, optional, string, type AnySchema, type Infer, type ObjectSchema, type Schema } from './schema';
 import type {
   AppInfo,
   EchoResult,
@@ -54,6 +55,15 @@ const GRAPH_BYTES = 8 * 1024 * 1024;
 const TASKS = ['ioi', 'comparison', 'latest'] as const;
 const SPLITS = ['train', 'heldout', 'all'] as const;
 const CORRUPTION_NAMES = ['abc', 'abc-s2', 'swap', 'flip'] as const;
+
+/** A numeric study parameter's schema, its range from the shared registry. */
+function studyNumber(key: StudyNumberKey): Schema<number> {
+  const p = STUDY_NUMBER_PARAMS.find((x) => x.key === key)!;
+  return p.integer ? integer({ min: p.min, max: p.max }) : number({ min: p.min, max: p.max });
+}
+const STUDY_OTHER_NUMBERS: Record<string, Schema<number, true>> = Object.fromEntries(
+  STUDY_NUMBER_PARAMS.filter((p) => p.key !== 'n' && p.key !== 'seed').map((p) => [p.key, optional(studyNumber(p.key))]),
+);
 
 export const operations = {
   'app.info': {
@@ -393,8 +403,10 @@ export const operations = {
       outDir: path,
       /** Model folders; default: the loaded model. */
       modelDirs: optional(array(path, { min: 1, max: 8 })),
-      n: optional(integer({ min: 1, max: 4096 })),
-      seed: optional(integer({ min: 0, max: 2 ** 31 - 1 })),
+      n: optional(studyNumber('n')),
+      seed: optional(studyNumber('seed')),
+      /** The other numeric study parameters (shared/studyParams.ts); each one left out keeps its default. */
+      params: optional(object(STUDY_OTHER_NUMBERS)),
     }),
     result: returns<StudyOutcome>(),
   },

@@ -5,9 +5,27 @@
 import type { ParamsOf } from '../../../shared/api/operations';
 import type { ModelEntry, RunEntry } from '../../../shared/api/projectTypes';
 import { studyReportUrl } from '../../../shared/studyReport';
+import { STUDY_NUMBER_PARAMS, studyNumberProblem, type StudyNumberKey, type StudyNumberParam } from '../../../shared/studyParams';
 
-/** The study's own defaults for the two numbers the form asks (main's DEFAULT_PARAMS; a test checks they agree). */
-export const STUDY_FORM_DEFAULTS = { n: 32, seed: 0 } as const;
+/** The numeric parameters under "More parameters": all but n and seed, which the form asks first. */
+export const MORE_STUDY_PARAMS: readonly StudyNumberParam[] = STUDY_NUMBER_PARAMS.filter((p) => p.key !== 'n' && p.key !== 'seed');
+
+const specOf = (key: StudyNumberKey): StudyNumberParam => STUDY_NUMBER_PARAMS.find((p) => p.key === key)!;
+
+/** A numeric parameter's default (shared/studyParams.ts, the study's own). */
+export function studyDefault(key: StudyNumberKey): number {
+  return specOf(key).default;
+}
+
+/** What the form and its errors call a numeric parameter. */
+export function studyParamLabel(key: StudyNumberKey): string {
+  return specOf(key).label;
+}
+
+/** The defaults of MORE_STUDY_PARAMS, by key. */
+export function moreStudyDefaults(): Record<string, number> {
+  return Object.fromEntries(MORE_STUDY_PARAMS.map((p) => [p.key, p.default]));
+}
 
 /** The folder part of a file path, either separator (the renderer has no node:path). */
 export function folderOf(file: string): string {
@@ -41,17 +59,25 @@ export function studyModelChoices(models: readonly ModelEntry[]): StudyModelChoi
 
 /**
  * study.run's params, or the reason it cannot start. The loaded model alone goes as the API's
- * default (no modelDirs: it is recorded with the loaded model's hash); any other choice lists folders.
+ * default (no modelDirs: it is recorded with the loaded model's hash); any other choice lists
+ * folders. Of `more` (MORE_STUDY_PARAMS by key) only the values that differ from their default
+ * are sent, so the run's options show what the user changed.
  */
-export function studyParams(input: { task: string; outDir: string; n: number; seed: number; chosen: readonly StudyModelChoice[] }): ParamsOf<'study.run'> | { problem: string } {
+export function studyParams(input: { task: string; outDir: string; n: number; seed: number; more?: Readonly<Record<string, number>>; chosen: readonly StudyModelChoice[] }): ParamsOf<'study.run'> | { problem: string } {
   const outDir = input.outDir.trim();
   if (!input.task) return { problem: 'Choose a task.' };
   if (!outDir) return { problem: 'Give an output folder.' };
-  if (!Number.isInteger(input.n) || input.n < 1 || input.n > 4096) return { problem: 'Prompts per model (n) must be a whole number from 1 to 4096.' };
-  if (!Number.isInteger(input.seed) || input.seed < 0) return { problem: 'Seed must be a whole number, 0 or more.' };
+  const changed: Record<string, number> = {};
+  for (const p of STUDY_NUMBER_PARAMS) {
+    // an emptied field is a problem, not the default
+    const value: unknown = p.key === 'n' ? input.n : p.key === 'seed' ? input.seed : input.more && p.key in input.more ? input.more[p.key] : p.default;
+    const problem = studyNumberProblem(p, value);
+    if (problem) return { problem };
+    if (p.key !== 'n' && p.key !== 'seed' && value !== p.default) changed[p.key] = value as number;
+  }
   if (input.chosen.length === 0) return { problem: 'Choose at least one model.' };
   if (input.chosen.length > 8) return { problem: 'A study takes at most 8 models.' };
-  const base = { task: input.task as ParamsOf<'study.run'>['task'], outDir, n: input.n, seed: input.seed };
+  const base = { task: input.task as ParamsOf<'study.run'>['task'], outDir, n: input.n, seed: input.seed, ...(Object.keys(changed).length > 0 ? { params: changed } : {}) };
   if (input.chosen.length === 1 && input.chosen[0].loaded) return base;
   const unsaved = input.chosen.find((m) => m.path === null);
   if (unsaved) return { problem: `${unsaved.name} has no folder on disk (an edited model): export it first, or study it alone while it is loaded.` };

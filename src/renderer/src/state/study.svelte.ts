@@ -1,20 +1,22 @@
 /**
- * The New study form: the task (from the task registry the API serves), the models, n, seed and
- * the output folder; Start runs study.run as a job (progress and Cancel in the jobs panel and
+ * The New study form: the task (from the task registry the API serves), the models, n, seed, the
+ * other numeric parameters (shared/studyParams.ts) and the output folder; Start runs study.run as a job (progress and Cancel in the jobs panel and
  * here); a finished study leaves its outcome (report path, study run, section runs).
  */
 import type { ApiClient } from '../../../shared/api/client';
 import { isCancelled, plainMessage } from '../../../shared/api/errors';
 import type { ModelEntry, TaskInfo } from '../../../shared/api/projectTypes';
 import type { StudyOutcome } from '../../../shared/api/studyTypes';
-import { defaultStudyFolder, STUDY_FORM_DEFAULTS, studyModelChoices, studyParams, type StudyModelChoice } from '../lib/study';
+import { defaultStudyFolder, moreStudyDefaults, studyDefault, studyModelChoices, studyParams, type StudyModelChoice } from '../lib/study';
 import type { JobsState } from './jobs.svelte';
 
 export class NewStudyForm {
   tasks = $state.raw<TaskInfo[]>([]);
   task = $state('');
-  n = $state<number>(STUDY_FORM_DEFAULTS.n);
-  seed = $state<number>(STUDY_FORM_DEFAULTS.seed);
+  n = $state<number>(studyDefault('n'));
+  seed = $state<number>(studyDefault('seed'));
+  /** The other numeric parameters (More parameters), by key, starting at the study's defaults. */
+  more = $state<Record<string, number>>(moreStudyDefaults());
   /** Empty: the proposed folder (it follows the task); typed: the user's. */
   outDirTyped = $state('');
   /** Model ids ticked; null: the loaded model (the default) until the user ticks. */
@@ -70,7 +72,7 @@ export class NewStudyForm {
 
   /** Start the study; resolves with its outcome, or null (cancelled, or the error is shown). */
   async start(projectPath: string | undefined, models: readonly ModelEntry[]): Promise<StudyOutcome | null> {
-    const params = studyParams({ task: this.task, outDir: this.outDir(projectPath), n: this.n, seed: this.seed, chosen: this.chosen(models) });
+    const params = studyParams({ task: this.task, outDir: this.outDir(projectPath), n: this.n, seed: this.seed, more: this.more, chosen: this.chosen(models) });
     if ('problem' in params) {
       this.error = params.problem;
       return null;
