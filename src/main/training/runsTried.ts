@@ -170,6 +170,16 @@ export const RUNS_TRIED: readonly RunTried[] = [
     note: 'heads with antonym scores appear (L0H0 0.29, L1H0 and L1H1 0.25) but the averaged head scores 0.43, higher than any one head; the antonym templates learned more slowly (75.5% at 3,000)',
   },
   {
+    id: 'probe v6',
+    trainer: 'pytorch probe',
+    recipe: 'probe v5\'s templates for 5,000 steps',
+    steps: 5000,
+    antonymTop1: 1,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: 'every template 100% (antonym templates logit diff 15.4); L0H0 reaches antonym score 0.54 with copying 0.75, but the averaged head reaches 0.54 too, and L0H0\'s patching effect is 0.013: the averaged head rises with the heads, so still no head far above it',
+  },
+  {
     id: 'probe rD',
     trainer: 'pytorch probe',
     recipe: 'the shipped recipe with 4 layers, d_model 80 (resources/larger-model)',
