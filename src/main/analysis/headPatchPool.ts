@@ -12,21 +12,17 @@
  * jobs keep the cores busy, two workers were slower than one (docs/performance.md section 7).
  */
 import os from 'node:os';
-import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../engine/config';
 import type { HookedGPT2 } from '../engine/model';
 import { parameterCount } from '../engine/params';
 import { shareParams, type SharedParams } from '../engine/sharedParams';
-import { tsxEsmApiUrl } from '../jobs/worker-location';
-import type { POOL_WORKER_ENTRIES } from '../jobs/handlers/modules';
+import { startPoolWorker } from '../jobs/poolWorker';
 import type { HeadPatchGroupResult } from './headPatching';
 import type { MetricKind } from './metrics';
 import { AnalysisError, type Progress } from './progress';
 import type { PromptGroup } from './promptBatch';
 
-/** Build output name of the worker entry (electron.vite.config builds every POOL_WORKER_ENTRIES beside the main bundle). */
-const HEAD_PATCH_WORKER: keyof typeof POOL_WORKER_ENTRIES = 'headPatchWorker';
 
 export interface HeadPatchTask {
   config: ModelConfig;
@@ -90,15 +86,6 @@ export function splitLayers(nLayer: number, n: number): number[][] {
   return parts.map((p) => p.layers.sort((a, b) => a - b)).filter((p) => p.length > 0);
 }
 
-/** How to start the worker: the built file beside this module, or the TypeScript source through tsx. */
-function workerSpec(): { spec: URL | string; eval: boolean } {
-  const here = import.meta.url;
-  const built = new URL(`./${HEAD_PATCH_WORKER}.js`, here);
-  if (!/\.[cm]?ts$/.test(here) && fs.existsSync(built)) return { spec: built, eval: false };
-  const source = new URL(`./${HEAD_PATCH_WORKER}.ts`, here);
-  return { spec: `import(${JSON.stringify(tsxEsmApiUrl(here))}).then((m) => { m.register(); return import(${JSON.stringify(source.href)}); });`, eval: true };
-}
-
 /**
  * Patch every head of one group on `workers` threads. Progress advances as the workers report
  * (the cached runs counted once); cancellation terminates every worker.
@@ -106,7 +93,6 @@ function workerSpec(): { spec: URL | string; eval: boolean } {
 export async function patchHeadsInPool(model: HookedGPT2, g: PromptGroup, direction: 'denoise' | 'noise', metric: MetricKind, perRun: number, workers: number, progress: Progress, signal?: AbortSignal): Promise<HeadPatchGroupResult> {
   const L = model.config.nLayer;
   const params = await shareParams(model);
-  const { spec, eval: isEval } = workerSpec();
   const threads: Worker[] = [];
   const stopAll = (): void => {
     for (const w of threads) void w.terminate();
@@ -115,7 +101,7 @@ export async function patchHeadsInPool(model: HookedGPT2, g: PromptGroup, direct
     (layers, i) =>
       new Promise<HeadPatchGroupResult>((resolve, reject) => {
         const task: HeadPatchTask = { config: model.config, params, group: g, direction, metric, perRun, layers };
-        const w = new Worker(spec, { eval: isEval, workerData: task });
+        const w = startPoolWorker('headPatchWorker', task);
         threads.push(w);
         let settled = false;
         const fail = (err: unknown): void => {

@@ -15,7 +15,9 @@ import { BatchStream } from './corpus';
 import { weightedCrossEntropy } from './loss';
 import type { TrainingRecipe } from './recipe';
 import { learningRateAt } from './schedule';
-import { makeTrainable, exportParams } from './trainableWeights';
+import { makeTrainable, exportParams, type TrainableWeights } from './trainableWeights';
+import { GradientPool, splitBatch } from './gradientPool';
+import type { TrainingBatch } from './corpus';
 
 export interface TrainProgress {
   /** Steps done (1-based after the first step). */
@@ -42,6 +44,12 @@ export interface TrainOptions {
   evalEvery?: number;
   evalItems?: readonly TaskItem[];
   onEval?: (e: CheckpointEval) => void;
+  /**
+   * Threads that compute each step's gradient (gradientPool.ts): 1 (default) computes it here;
+   * n > 1 cuts each batch into n shares of rows, this thread and n - 1 workers one each. The result
+   * equals the one-thread run up to float rounding, not bit for bit.
+   */
+  workers?: number;
 }
 
 export interface TrainingLog {
@@ -106,7 +114,14 @@ export async function train(recipe: TrainingRecipe, opts: TrainOptions): Promise
   const { tokenizer } = opts;
   const config = configFor(recipe, tokenizer.vocabSize);
   const o = recipe.optimiser;
-  const trainable = makeTrainable(config, initialParams(config, recipe));
+  const workers = opts.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number, at least 1 (got ${workers})`);
+  const params0 = initialParams(config, recipe);
+  const trainable = makeTrainable(config, params0);
+  const pool = workers > 1 ? await GradientPool.start(config, params0, workers - 1).catch((err: unknown) => {
+    trainable.dispose();
+    throw err;
+  }) : undefined;
   const model = new HookedGPT2(config, trainable.weights);
   const adam = new AdamW(trainable.variables, trainable.decayed, o);
   const stream = new BatchStream(tokenizer, recipe.data, config.nCtx, o.batchSize, recipe.seed);
@@ -136,13 +151,8 @@ export async function train(recipe: TrainingRecipe, opts: TrainOptions): Promise
       if (opts.signal?.aborted) throw abortError(step);
       const batch = stream.next();
       const lr = learningRateAt(step, o);
-      const { value, grads } = tf.variableGrads(
-        () => weightedCrossEntropy(model.forward(batch.inputs, 'all'), batch.targets, batch.weights), // logits [B, T, V]
-        trainable.variables,
-      );
-      const loss = (await value.data())[0];
-      value.dispose();
-      const { gradNorm } = await adam.step(trainable.variables.map((v) => grads[v.name]), lr);
+      const { loss, grads } = await batchGradients(model, trainable, batch, pool);
+      const { gradNorm } = await adam.step(grads, lr);
       log.losses.push(loss);
       log.learningRates.push(lr);
       log.gradNorms.push(gradNorm);
@@ -158,7 +168,45 @@ export async function train(recipe: TrainingRecipe, opts: TrainOptions): Promise
     const params = await exportParams(config, trainable.weights);
     return { config, params, log };
   } finally {
+    pool?.dispose();
     adam.dispose();
     trainable.dispose();
   }
+}
+
+/**
+ * The loss of a batch and the gradient of every variable (trainable order; the caller owns the
+ * tensors): computed here, or with `pool`, in shares at once on this thread and the pool's workers.
+ */
+export async function batchGradients(model: HookedGPT2, trainable: TrainableWeights, batch: TrainingBatch, pool?: GradientPool): Promise<{ loss: number; grads: tf.Tensor[] }> {
+  return pool ? pooledGradients(pool, model, trainable, batch) : localGradients(model, trainable, batch);
+}
+
+async function localGradients(model: HookedGPT2, trainable: TrainableWeights, batch: Pick<TrainingBatch, 'inputs' | 'targets' | 'weights'>): Promise<{ loss: number; grads: tf.Tensor[] }> {
+  const { value, grads } = tf.variableGrads(
+    () => weightedCrossEntropy(model.forward(batch.inputs, 'all'), batch.targets, batch.weights), // logits [B, T, V]
+    trainable.variables,
+  );
+  const loss = (await value.data())[0];
+  value.dispose();
+  return { loss, grads: trainable.variables.map((v) => grads[v.name]) };
+}
+
+/**
+ * The batch's loss and gradients from shares computed at once: this thread the first share, the
+ * pool's workers the others. Each share's mean is weighted by its share of the loss weight.
+ */
+async function pooledGradients(pool: GradientPool, model: HookedGPT2, trainable: TrainableWeights, batch: TrainingBatch): Promise<{ loss: number; grads: tf.Tensor[] }> {
+  const shares = splitBatch(batch, pool.size + 1);
+  const values = await Promise.all(trainable.variables.map(async (v) => new Float32Array(await v.data())));
+  const remote = pool.step(values, shares.slice(1)); // the workers start now
+  const local = await localGradients(model, trainable, shares[0]);
+  const others = await remote;
+  const total = shares.reduce((s, x) => s + x.weightSum, 0);
+  const share = shares.map((x) => x.weightSum / total);
+  const grads = tf.tidy(() =>
+    local.grads.map((g, j) => others.reduce((sum, o, i) => sum.add(tf.tensor(o.grads[j], g.shape).mul(share[i + 1])), g.mul(share[0]))), // each like its variable
+  );
+  tf.dispose(local.grads);
+  return { loss: others.reduce((s, o, i) => s + share[i + 1] * o.loss, share[0] * local.loss), grads };
 }

@@ -12,8 +12,8 @@ export type HandlerModuleName = (typeof HANDLER_MODULES)[number];
 /** The worker thread's entry, `src/main/jobs/worker-entry.ts` -> `out/main/worker-entry.js`. */
 export const WORKER_ENTRY = 'worker-entry';
 
-/** Worker-pool entries started by analyses themselves (output name -> source), e.g. analysis/headPatchPool.ts. */
-export const POOL_WORKER_ENTRIES = { headPatchWorker: 'src/main/analysis/headPatchWorker.ts' } as const;
+/** Worker-pool entries started by jobs themselves (output name -> source): analysis/headPatchPool.ts, training/gradientPool.ts. */
+export const POOL_WORKER_ENTRIES = { headPatchWorker: 'src/main/analysis/headPatchWorker.ts', gradientWorker: 'src/main/training/gradientWorker.ts' } as const;
 
 /** Build inputs (output name -> source path relative to the repository root) for the main bundle. */
 export function workerBuildInputs(): Record<string, string> {
