@@ -12,6 +12,7 @@ import { benchLongPromptGpt2Small } from './longPrompt';
 import { benchMainThreadStall } from './mainThreadStall';
 import { benchViewsGpt2Small } from './views';
 import { benchAtpGpt2Small } from './atp';
+import { benchTrainingSpeed } from './training';
 
 type Bench = () => Promise<unknown>;
 
@@ -29,6 +30,7 @@ const BENCHES: Record<string, Bench> = {
   mainThreadStall: benchMainThreadStall,
   viewsGpt2Small: () => benchViewsGpt2Small(),
   atpGpt2Small: benchAtpGpt2Small,
+  trainingSpeed: benchTrainingSpeed,
 };
 
 async function main(): Promise<void> {
