@@ -16,7 +16,8 @@
  * ends the step, and the trials after it are discarded (their changes become the next step's
  * predictions). Every decision therefore equals the serial algorithm's. A chain holds at most
  * `maxBlind` edges never measured before (blind guesses are where chains break): on the bundled
- * model this halved the forward passes of 32 prompts against unbounded chains (docs/performance.md).
+ * model, 32 prompts, this cut the forward-equivalents from 268 with unbounded chains to 160
+ * (docs/performance.md section 10).
  * Each trial starts at the receiver's layer from a cached prefix of the current graph
  * (edges into earlier layers do not change while a layer is being visited).
  */
