@@ -180,6 +180,16 @@ export const RUNS_TRIED: readonly RunTried[] = [
     note: 'every template 100% (antonym templates logit diff 15.4); L0H0 reaches antonym score 0.54 with copying 0.75, but the averaged head reaches 0.54 too, and L0H0\'s patching effect is 0.013: the averaged head rises with the heads, so still no head far above it',
   },
   {
+    id: 'probe v7',
+    trainer: 'pytorch probe',
+    recipe: 'probe v6 with weight decay 0.3 (replay.py wd=0.3 on v6\'s batches)',
+    steps: 5000,
+    antonymTop1: 0.73,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: 'antonym scores rise (L0H0 0.75, L1H0 0.71) and so does the averaged head, to 1.0: every head\'s OV keeps adjective identity (copying 0.67-0.90), so their average ranks the partner top-5 everywhere; the antonym templates fell to 73%',
+  },
+  {
     id: 'probe rD',
     trainer: 'pytorch probe',
     recipe: 'the shipped recipe with 4 layers, d_model 80 (resources/larger-model)',
