@@ -254,7 +254,7 @@ export class EdgeRunner {
       const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
       const start = prefix ? { layer: prefixLayer as number, resid: prefix.resid.reshape([1, g.B * g.T, -1]) } : undefined; // [1, B*T, D]
       const resid = this.forwardSlots(g, rems, start, L, diffs, false); // [k|1, B, D]: last position, corrected for the logits
-      const logits = slotLogits(this.model, resid, g.B, 1, this.slotW.unembedT); // [k*B|B, V]
+      const logits = slotLogits(this.model, resid, g.B, 1, this.slotW); // [k*B|B, V]
       return logits.shape[0] === k * g.B ? logits : tileCopies(logits, k); // [k*B, V]
     }
     const diffs: (Tensor | undefined)[] = prefix ? [...prefix.diffs] : new Array(this.senderGroups.length).fill(undefined);
@@ -334,7 +334,7 @@ export class EdgeRunner {
         resid = resid.add(attnOut); // [k|1, B*Tq, D]
         if (!attnOnly) {
           const corrMlp = this.slotCorrection(rems, diffs, graph.mlpSlot(l), stacks, final ? atLast : undefined); // [k|1, B*Tq*D]
-          const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * Tq, D])) : resid); // [k|1, B*Tq, D]
+          const mlpOut = slotMlp(model, l, corrMlp ? resid.sub(corrMlp.reshape([-1, B * Tq, D])) : resid, this.slotW); // [k|1, B*Tq, D]
           const node = graph.mlpNode(l);
           const abl = final ? atLastRows(g.abl.mlps[l], T) : g.abl.mlps[l]; // [B|1, Tq, D]
           if (needed[node] || keepAll) {

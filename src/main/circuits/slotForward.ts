@@ -19,15 +19,22 @@ import type { LayerNormWeights } from '../engine/weights';
 import { tf, type Tensor } from '../engine/tf';
 import { atPosition } from '../engine/take';
 
-/** Per-layer weights rearranged once for 2-D matMuls (owned; dispose()). */
+/**
+ * Per-layer weights rearranged once for 2-D matMuls (owned; dispose()). Each LayerNorm's scale
+ * and shift are folded into the projection after it (LN(x) W + c = norm(x) (diag(w) W) + (b W + c)),
+ * so a LayerNorm costs 2 full passes over its input fewer.
+ */
 export interface SlotWeights {
-  /** Per layer, per slot j = which * H + head (q heads, then k, then v): projection [D, dh] and bias [dh]. */
+  /** Per layer, per slot j = which * H + head (q heads, then k, then v): projection [D, dh] and bias [dh], ln1 folded in. */
   wSlot: Tensor[][];
   bSlot: Tensor[][];
+  /** Per layer: the MLP's input projection [D, M] and bias [M], ln2 folded in (undefined: attention-only). */
+  mlpIn: ({ w: Tensor; b: Tensor } | undefined)[];
   /** Per layer, per head: output projection rows [dh, D]. */
   wOHead: Tensor[][];
-  /** The unembedding transposed once [D, V]: a 2-D matMul with a transpose flag is several times slower on wasm. */
+  /** The unembedding transposed once [D, V] (a 2-D matMul with a transpose flag is several times slower on wasm), ln_final folded in, and its bias [V]. */
   unembedT: Tensor;
+  unembedB: Tensor;
   /** Causal mask bias per prompt length [T, T]. */
   masks: Map<number, Tensor>;
   dispose(): void;
@@ -40,30 +47,40 @@ export function slotWeights(model: HookedGPT2): SlotWeights {
     const wSlot: Tensor[][] = [];
     const bSlot: Tensor[][] = [];
     const wOHead: Tensor[][] = [];
+    const mlpIn: ({ w: Tensor; b: Tensor } | undefined)[] = [];
     for (const w of model.weights.blocks) {
       const ws: Tensor[] = [];
       const bs: Tensor[] = [];
       for (const [wp, bp] of [[w.wQ, w.bQ], [w.wK, w.bK], [w.wV, w.bV]] as const) {
         for (let h = 0; h < H; h++) {
-          ws.push(wp.slice([0, h * dh], [D, dh])); // [D, dh]
-          bs.push(bp.slice([h * dh], [dh])); // [dh]
+          const folded = foldLayerNorm(c, w.ln1, wp.slice([0, h * dh], [D, dh]), bp.slice([h * dh], [dh])); // [D, dh], [dh]
+          ws.push(folded.w);
+          bs.push(folded.b);
         }
       }
       wSlot.push(ws);
       bSlot.push(bs);
       wOHead.push(Array.from({ length: H }, (_, h) => w.wO.slice([h * dh, 0], [dh, D]))); // H x [dh, D]
+      mlpIn.push(w.wIn && w.bIn ? foldLayerNorm(c, w.ln2, w.wIn, w.bIn) : undefined); // [D, M], [M]
     }
-    return { wSlot, bSlot, wOHead, unembedT: model.weights.unembed.transpose() }; // unembedT [D, V]
+    const unembed = foldLayerNorm(c, model.weights.lnF, model.weights.unembed.transpose(), model.weights.unembedBias ?? tf.zeros([c.vocabSize])); // [D, V], [V]
+    return { wSlot, bSlot, wOHead, mlpIn, unembedT: unembed.w, unembedB: unembed.b };
   });
   const masks = new Map<number, Tensor>();
   return {
     ...out,
     masks,
     dispose() {
-      tf.dispose([...out.wSlot.flat(), ...out.bSlot.flat(), ...out.wOHead.flat(), out.unembedT, ...masks.values()]);
+      tf.dispose([...out.wSlot.flat(), ...out.bSlot.flat(), ...out.wOHead.flat(), ...out.mlpIn.flatMap((m) => (m ? [m.w, m.b] : [])), out.unembedT, out.unembedB, ...masks.values()]);
       masks.clear();
     },
   };
+}
+
+/** A LayerNorm's scale and shift folded into the projection after it: diag(ln.w) W [D, N] and ln.b W + b [N]. */
+function foldLayerNorm(c: ModelConfig, ln: LayerNormWeights | undefined, w: Tensor, b: Tensor): { w: Tensor; b: Tensor } {
+  if (c.normalization === 'none' || !ln) return { w, b };
+  return { w: ln.w.reshape([-1, 1]).mul(w), b: tf.matMul(ln.b.reshape([1, -1]), w).reshape([-1]).add(b) }; // [D, N], [N]
 }
 
 /** The causal mask bias for length T, made once per runner. */
@@ -75,11 +92,16 @@ export function maskFor(sw: SlotWeights, T: number): Tensor {
 
 /** LayerNorm over the last axis, the engine's operations in the engine's order. */
 export function layerNorm(c: ModelConfig, x: Tensor, w: LayerNormWeights | undefined): Tensor {
+  const out = normalize(c, x); // [..., D]
+  return w && c.normalization !== 'none' ? out.mul(w.w).add(w.b) : out;
+}
+
+/** LayerNorm without its scale and shift (those are folded into SlotWeights' projections). */
+export function normalize(c: ModelConfig, x: Tensor): Tensor {
   if (c.normalization === 'none') return x;
   const centered = x.sub(x.mean(-1, true)); // [..., D]
   const scale = centered.square().mean(-1, true).add(c.lnEps).sqrt(); // [..., 1]
-  const out = centered.div(scale); // [..., D]
-  return w ? out.mul(w.w).add(w.b) : out;
+  return centered.div(scale); // [..., D]
 }
 
 /**
@@ -107,13 +129,13 @@ export function slotAttention(model: HookedGPT2, sw: SlotWeights, l: number, res
     const corr = corrections.get(j);
     if (!corr) {
       // one 2-D projection per slot: cutting slots out of a fused q|k|v result is slower on wasm (engine/take.ts)
-      normed ??= layerNorm(c, resid, w.ln1).reshape([kr * B * T, D]); // [kr*B*T, D]
+      normed ??= normalize(c, resid).reshape([kr * B * T, D]); // [kr*B*T, D]
       const x = query && lastQuery ? (normedQ ??= atPosition(normed, T, T - 1)) : normed; // [kr*B*n, D]
       return tf.matMul(x, sw.wSlot[l][j]).add(sw.bSlot[l][j]).reshape([kr, B, n, dh]); // [kr, B, n, dh]
     }
     const x = (query ? residQ : resid).sub(corr); // [kq, B*n, D]
     const kq = x.shape[0] as number;
-    return tf.matMul(layerNorm(c, x, w.ln1).reshape([kq * B * n, D]), sw.wSlot[l][j]).add(sw.bSlot[l][j]).reshape([kq, B, n, dh]); // [kq, B, n, dh]
+    return tf.matMul(normalize(c, x).reshape([kq * B * n, D]), sw.wSlot[l][j]).add(sw.bSlot[l][j]).reshape([kq, B, n, dh]); // [kq, B, n, dh]
   };
   const heads: Tensor[] = [];
   let attnOut: Tensor | undefined;
@@ -130,24 +152,26 @@ export function slotAttention(model: HookedGPT2, sw: SlotWeights, l: number, res
   return { heads, attnOut: attnOut!.add(w.bO) }; // [k?, B*Tq, D]
 }
 
-/** One MLP: input [k, B*T, D] (already corrected) -> output [k, B*T, D]. */
-export function slotMlp(model: HookedGPT2, l: number, input: Tensor): Tensor {
+/** One MLP: input [k, B*T, D] (already corrected) -> output [k, B*T, D]; `sw`: SlotWeights' folded input projection. */
+export function slotMlp(model: HookedGPT2, l: number, input: Tensor, sw?: SlotWeights): Tensor {
   const c = model.config;
   const w = model.weights.blocks[l];
   const [k, N] = input.shape as [number, number, number];
-  const x = layerNorm(c, input, w.ln2).reshape([k * N, c.dModel]); // [k*B*T, D]
-  const pre = tf.matMul(x, w.wIn!).add(w.bIn!); // [k*B*T, M]
+  const folded = sw?.mlpIn[l];
+  const x = (folded ? normalize(c, input) : layerNorm(c, input, w.ln2)).reshape([k * N, c.dModel]); // [k*B*T, D]
+  const pre = folded ? tf.matMul(x, folded.w).add(folded.b) : tf.matMul(x, w.wIn!).add(w.bIn!); // [k*B*T, M]
   return tf.matMul(activate(c.activation, pre), w.wOut!).add(w.bOut!).reshape([k, N, c.dModel]); // [k, B*T, D]
 }
 
-/** Last-position logits of the final residual [k, B*T, D] -> [k*B, V] (`unembedT` [D, V]: SlotWeights.unembedT, faster). */
-export function slotLogits(model: HookedGPT2, resid: Tensor, B: number, T: number, unembedT?: Tensor): Tensor {
+/** Last-position logits of the final residual [k, B*T, D] -> [k*B, V] (`sw`: SlotWeights' folded unembedding, faster). */
+export function slotLogits(model: HookedGPT2, resid: Tensor, B: number, T: number, sw?: SlotWeights): Tensor {
   const c = model.config;
   const k = resid.shape[0] as number;
   const D = c.dModel;
   const last = T === 1 ? resid.reshape([k * B, D]) : atPosition(resid, T, T - 1); // [k*B, D]
+  if (sw) return tf.matMul(normalize(c, last), sw.unembedT).add(sw.unembedB); // [k*B, V]
   const normed = layerNorm(c, last, model.weights.lnF); // [k*B, D]
-  let logits = unembedT ? tf.matMul(normed, unembedT) : tf.matMul(normed, model.weights.unembed, false, true); // [k*B, V]
+  let logits = tf.matMul(normed, model.weights.unembed, false, true); // [k*B, V]
   if (model.weights.unembedBias) logits = logits.add(model.weights.unembedBias);
   return logits;
 }
