@@ -13,7 +13,7 @@ import { ApiRouter } from '../../src/main/api/router';
 import { generate } from '../../src/main/datasets';
 import { workbenchJobRegistry } from '../../src/main/jobs/handlers';
 import { startServer, type RunningServer } from '../../src/server/server';
-import { launchChromium } from '../helpers/browser';
+import { collectPageProblems, launchChromium } from '../helpers/browser';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
 import { writeTaskModel } from '../helpers/taskModel';
 
@@ -61,11 +61,8 @@ async function stopWorkbench(): Promise<void> {
 
 async function openTab(): Promise<Page> {
   const page = await context.newPage();
-  page.on('console', (m) => {
-    // A restarted server drops the socket on purpose: the reconnect noise is expected.
-    if ((m.type() === 'error' || m.type() === 'warning') && !/WebSocket|ERR_CONNECTION_REFUSED|connection/.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // A restarted server drops the socket on purpose: the reconnect noise is expected.
+  collectPageProblems(page, problems, /WebSocket|ERR_CONNECTION_REFUSED|connection/);
   page.on('dialog', (d) => {
     dialogs.push(d.type());
     void d.accept();

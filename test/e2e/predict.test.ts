@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultServices } from '../../src/main/api/defaultServices';
 import { ApiRouter } from '../../src/main/api/router';
 import { startServer, type RunningServer } from '../../src/server/server';
-import { launchChromium } from '../helpers/browser';
+import { collectPageProblems, launchChromium } from '../helpers/browser';
 import { makeTmpDir, removeTmpDirs, writeRandomModel } from '../helpers/hfFixtures';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,10 +33,7 @@ beforeAll(async () => {
   server = await startServer({ router, rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  collectPageProblems(page, problems);
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
   });

@@ -15,7 +15,7 @@ import { ApiRouter } from '../../src/main/api/router';
 import { DEFAULT_PARAMS, STUDY_JOB_KIND, STUDY_SECTION_RUN_KIND } from '../../src/main/study/plan';
 import { MODEL_SECTIONS } from '../../src/main/study/sections';
 import { startServer, type RunningServer } from '../../src/server/server';
-import { launchChromium } from '../helpers/browser';
+import { collectPageProblems, launchChromium } from '../helpers/browser';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
 import { writeTaskModel } from '../helpers/taskModel';
 
@@ -50,11 +50,8 @@ async function stopWorkbench(): Promise<void> {
 
 async function openPage(): Promise<void> {
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('console', (m) => {
-    // A stopped server drops the socket on purpose: the reconnect noise is expected.
-    if ((m.type() === 'error' || m.type() === 'warning') && !/WebSocket|ERR_CONNECTION_REFUSED|connection/.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // A stopped server drops the socket on purpose: the reconnect noise is expected.
+  collectPageProblems(page, problems, /WebSocket|ERR_CONNECTION_REFUSED|connection/);
   await page.goto(server.url);
   await page.locator('[data-testid="project-name"]', { hasText: 'default' }).waitFor();
 }

@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from '../../src/server/server';
 import { edgeLabel, nodeIdOfLabel } from '../../src/renderer/src/circuit/modelGraph';
 import { generate } from '../../src/main/datasets';
 import { metricDefinition } from '../../src/shared/metrics/definitions';
-import { launchChromium } from '../helpers/browser';
+import { collectPageProblems, launchChromium } from '../helpers/browser';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
 import { writeTaskModel } from '../helpers/taskModel';
 
@@ -74,10 +74,7 @@ beforeAll(async () => {
   server = await startServer({ router: new ApiRouter(services), rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  collectPageProblems(page, problems);
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultServices, type DefaultServices } from '../../src/main/api/defaultServices';
 import { ApiRouter } from '../../src/main/api/router';
 import { startServer, type RunningServer } from '../../src/server/server';
-import { launchChromium } from '../helpers/browser';
+import { collectPageProblems, launchChromium } from '../helpers/browser';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
 import { writeTaskModel } from '../helpers/taskModel';
 
@@ -57,10 +57,7 @@ beforeAll(async () => {
   server = await startServer({ router, rendererDir: resolve(ROOT, 'out/renderer'), port: 0 });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()} (at ${m.location().url}:${m.location().lineNumber})`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  collectPageProblems(page, problems);
 });
 
 afterAll(async () => {
