@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../engine/backend';
 import { HookedGPT2 } from '../engine/model';
 import { tf } from '../engine/tf';
-import { weightedCrossEntropy } from './loss';
+import { lossAndGradients } from './loss';
 import { makeTrainable } from './trainableWeights';
 import type { GradientInit, GradientMessage, GradientRequest } from './gradientPool';
 
@@ -23,13 +23,12 @@ async function main(port: NonNullable<typeof parentPort>, init: GradientInit): P
         try {
           trainable.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(req.values[i], v.shape))));
           const { share } = req;
-          const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.forward(share.inputs, 'all'), share.targets, share.weights), trainable.variables); // logits [b, T, V]
+          const { loss, grads } = await lossAndGradients(model, trainable.variables, share);
           try {
-            const loss = (await value.data())[0];
-            const out = await Promise.all(trainable.variables.map(async (v) => new Float32Array(await grads[v.name].data())));
+            const out = await Promise.all(grads.map(async (g) => new Float32Array(await g.data())));
             post({ type: 'grads', loss, grads: out }, out.map((g) => g.buffer as ArrayBuffer));
           } finally {
-            tf.dispose([value, ...Object.values(grads)]);
+            tf.dispose(grads);
           }
         } catch (err) {
           post({ type: 'error', message: err instanceof Error ? err.message : String(err) });

@@ -12,7 +12,7 @@ import type { TaskItem } from '../datasets';
 import { evaluate, type GroupStats, type TaskStats } from '../services/evaluate';
 import { AdamW } from './adam';
 import { BatchStream } from './corpus';
-import { weightedCrossEntropy } from './loss';
+import { lossAndGradients } from './loss';
 import type { TrainingRecipe } from './recipe';
 import { learningRateAt } from './schedule';
 import { makeTrainable, exportParams, type TrainableWeights } from './trainableWeights';
@@ -179,17 +179,7 @@ export async function train(recipe: TrainingRecipe, opts: TrainOptions): Promise
  * tensors): computed here, or with `pool`, in shares at once on this thread and the pool's workers.
  */
 export async function batchGradients(model: HookedGPT2, trainable: TrainableWeights, batch: TrainingBatch, pool?: GradientPool): Promise<{ loss: number; grads: tf.Tensor[] }> {
-  return pool ? pooledGradients(pool, model, trainable, batch) : localGradients(model, trainable, batch);
-}
-
-async function localGradients(model: HookedGPT2, trainable: TrainableWeights, batch: Pick<TrainingBatch, 'inputs' | 'targets' | 'weights'>): Promise<{ loss: number; grads: tf.Tensor[] }> {
-  const { value, grads } = tf.variableGrads(
-    () => weightedCrossEntropy(model.forward(batch.inputs, 'all'), batch.targets, batch.weights), // logits [B, T, V]
-    trainable.variables,
-  );
-  const loss = (await value.data())[0];
-  value.dispose();
-  return { loss, grads: trainable.variables.map((v) => grads[v.name]) };
+  return pool ? pooledGradients(pool, model, trainable, batch) : lossAndGradients(model, trainable.variables, batch);
 }
 
 /**
@@ -200,7 +190,7 @@ async function pooledGradients(pool: GradientPool, model: HookedGPT2, trainable:
   const shares = splitBatch(batch, pool.size + 1);
   const values = await Promise.all(trainable.variables.map(async (v) => new Float32Array(await v.data())));
   const remote = pool.step(values, shares.slice(1)); // the workers start now
-  const local = await localGradients(model, trainable, shares[0]);
+  const local = await lossAndGradients(model, trainable.variables, shares[0]);
   const others = await remote;
   const total = shares.reduce((s, x) => s + x.weightSum, 0);
   const share = shares.map((x) => x.weightSum / total);
