@@ -168,6 +168,14 @@ function readComparison(prompt: string): string | null {
     const up = direction(m[3]).up;
     premise = { higher: up ? m[2] : m[1], lower: up ? m[1] : m[2], word: m[3] };
     question = { kind: 'one', word: m[4] };
+  } else if ((m = /^(\w+) is (\w+) than (\w+) and (\w+) is (\w+) than (\w+), \w+ the (\w+) one is$/.exec(prompt))) {
+    // Two premises: the conclusion asks about the one whose pair its adjective belongs to.
+    const asked = direction(m[7]).pair;
+    const [s, w, o] = direction(m[2]).pair === asked ? [m[1], m[2], m[3]] : [m[4], m[5], m[6]];
+    expect(direction(m[2]).pair).not.toBe(direction(m[5]).pair);
+    const up = direction(w).up;
+    premise = { higher: up ? s : o, lower: up ? o : s, word: w };
+    question = { kind: 'one', word: m[7] };
   } else if ((m = /^(\w+) is (\w+) than (\w+), \w+ (\w+) is (\w+) than$/.exec(prompt))) {
     const up = direction(m[2]).up;
     premise = { higher: up ? m[1] : m[3], lower: up ? m[3] : m[1], word: m[2] };
@@ -195,7 +203,7 @@ describe('comparison', () => {
     expect(new Set(items.map((i) => i.meta?.pair)).size).toBe(ANTONYM_PAIRS.length);
   });
 
-  for (const corruption of ['flip', 'swap'] as const) {
+  for (const corruption of CORRUPTIONS.comparison) {
     it(`'${corruption}': the corrupted prompt is consistent and asks for the other name`, () => {
       for (const item of generate('comparison', { n: 400, seed: 2, corruption, templates })) {
         expect(readComparison(item.corrupted)).toBe(item.incorrect.trim());
@@ -223,6 +231,25 @@ describe('comparison', () => {
       expect(corruptPremise).toBe(cleanPremise);
       expect(item.corrupted).not.toBe(item.clean);
     }
+  });
+
+  it("'premise' states the premise's antonym and keeps the conclusion's comparative", () => {
+    const items = generate('comparison', { n: 300, seed: 5, corruption: 'premise', templates });
+    for (const item of items) {
+      const cleanWords = words(item.clean);
+      const corruptWords = words(item.corrupted);
+      expect(corruptWords.length).toBe(cleanWords.length);
+      const changed = cleanWords.flatMap((w, i) => (w === corruptWords[i] ? [] : [[w, corruptWords[i]]]));
+      const [cleanX, corruptX] = changed.find(([w]) => ANTONYM_PAIRS.some((p) => p.comparative.includes(w)))!;
+      expect(direction(corruptX).pair).toBe(direction(cleanX).pair);
+      expect(corruptX).not.toBe(cleanX);
+      // The conclusion's comparative (the last one) is the same in both prompts.
+      const lastComparative = (ws: string[]) => ws.filter((w) => ANTONYM_PAIRS.some((p) => p.comparative.includes(w))).at(-1);
+      expect(lastComparative(corruptWords)).toBe(lastComparative(cleanWords));
+      // Besides the asked premise's comparative, only the subject form's subject may change.
+      expect(changed.length).toBe(item.template.startsWith('comparison/subject/') ? 2 : 1);
+    }
+    expect(new Set(items.map((i) => i.template))).toEqual(new Set(templates));
   });
 });
 
@@ -256,7 +283,7 @@ describe('latest', () => {
 describe('generate: options', () => {
   it('draws opt-in templates only when they are named', () => {
     const optIn = templateIds('comparison').filter((t) => !defaultTemplateIds('comparison').includes(t));
-    expect(optIn).toEqual(['comparison/subject/antonym', 'comparison/subject/same']);
+    expect(optIn).toEqual(['comparison/subject/antonym', 'comparison/subject/same', 'comparison/two-premises/antonym', 'comparison/two-premises/same']);
     const byDefault = new Set(generate('comparison', { n: 200, seed: 4 }).map((i) => i.template));
     expect(byDefault).toEqual(new Set(defaultTemplateIds('comparison')));
     const named = generate('comparison', { n: 200, seed: 4, templates: optIn });

@@ -78,7 +78,8 @@ export function generate(task: TaskName, opts: GenerateOptions): TaskItem[] {
       throw new Error(`generate: unknown template(s) for task "${task}": ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
     }
     if (opts.templates.length === 0) throw new Error('generate: "templates" is empty');
-    templates = generator.templates.filter((t) => opts.templates!.includes(t.id));
+    // An id named twice is drawn twice as often (a recipe weights templates this way).
+    templates = generator.templates.flatMap((t) => opts.templates!.filter((id) => id === t.id).map(() => t));
   }
 
   const rng = new Rng(seed);

@@ -43,8 +43,10 @@ export type Split = 'train' | 'heldout' | 'all';
  *            comparison: the two names are exchanged everywhere.
  *            latest: the last two subjects are exchanged, so the clean answer is no longer the latest.
  * - 'flip'   comparison: the second clause states the opposite comparison, so the other name is right.
+ * - 'premise' comparison: the first clause states the opposite comparison (the conclusion is kept),
+ *            so the other name is right.
  */
-export type Corruption = 'abc' | 'abc-s2' | 'swap' | 'flip';
+export type Corruption = 'abc' | 'abc-s2' | 'swap' | 'flip' | 'premise';
 
 export type PremiseChoice = 'either' | 'first';
 

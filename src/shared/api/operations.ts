@@ -54,7 +54,7 @@ const version = integer({ min: 1, max: 1_000_000 });
 const GRAPH_BYTES = 8 * 1024 * 1024;
 const TASKS = ['ioi', 'comparison', 'latest'] as const;
 const SPLITS = ['train', 'heldout', 'all'] as const;
-const CORRUPTION_NAMES = ['abc', 'abc-s2', 'swap', 'flip'] as const;
+const CORRUPTION_NAMES = ['abc', 'abc-s2', 'swap', 'flip', 'premise'] as const;
 
 /** A numeric study parameter's schema, its range from the shared registry. */
 function studyNumber(key: StudyNumberKey): Schema<number> {

@@ -18,8 +18,12 @@ export const headsSection: SectionRunner = async (ctx) => {
   for (const t of ctx.found.topHeads) correlations.push(await headCorrelation(model, ctx.batch, t.layer, t.head, { signal: ctx.signal, y: 'logit', side: 'clean' }));
   const pairs = antonymTokenPairs(tokenizer);
   const tokens = [...new Set([...answerTokens(ctx.items, tokenizer), ...pairs.flat()])];
-  const scores = await copyScores(model, tokens, { signal: ctx.signal, k: ctx.params.copyK, input: 'embed', antonyms: pairs });
+  const input = config.attnOnly ? 'embed' : 'mlp0';
+  const scores = await copyScores(model, tokens, { signal: ctx.signal, k: ctx.params.copyK, input, antonyms: pairs });
+  const fromEmbed = input === 'embed' ? scores : await copyScores(model, tokens, { signal: ctx.signal, k: ctx.params.copyK, input: 'embed', antonyms: pairs });
   const antonym = scores.antonym;
+  const antonymFromEmbed = (i: number | 'average'): number | null => (i === 'average' ? fromEmbed.averageHead.antonym : fromEmbed.antonym?.[i]) ?? null;
+  const inputName = input === 'mlp0' ? 'the residual after MLP0' : 'token embeddings';
   const bestAntonym = antonym ? topIndices(antonym, Math.min(ctx.params.topHeads, L * H)) : [];
   const studied = [...new Set([...ctx.found.topHeads.map((t) => t.layer * H + t.head), ...bestAntonym])];
   const headNames = Array.from({ length: H }, (_, h) => `H${h}`);
@@ -41,26 +45,26 @@ export const headsSection: SectionRunner = async (ctx) => {
   return section(
     ctx,
     'heads',
-    `Correlation plots for the top heads (y = the answer's logit, clean prompts). OV scores over ${tokens.length} candidate tokens (the task's answers${pairs.length ? ` and ${pairs.length} antonym pairs` : ''}), top-${scores.k}, input = token embeddings; chance ${scores.chance.toFixed(4)}. ${scores.convention}`,
+    `Correlation plots for the top heads (y = the answer's logit, clean prompts). OV scores over ${tokens.length} candidate tokens (the task's answers${pairs.length ? ` and ${pairs.length} antonym pairs` : ''}), top-${scores.k}, input = ${inputName}${input === 'mlp0' ? ' (the IOI paper\'s convention); "antonym (embedding input)" scores raw token embeddings' : ''}; chance ${scores.chance.toFixed(4)}. ${scores.convention}`,
     figures,
     [
       {
         id: idOf(ctx, 'plot4-head-scores'),
         title: `Top heads (by patching, then by antonym score) and the average head (${ctx.label})`,
-        columns: ['head', 'copying', 'negative', 'antonym', 'pearson correct', 'pearson incorrect'],
+        columns: ['head', 'copying', 'negative', 'antonym', 'antonym (embedding input)', 'pearson correct', 'pearson incorrect'],
         rows: [
           ...studied.map((i) => {
             const c = correlations.find((r) => r.layer * H + r.head === i);
-            return [headLabel(Math.floor(i / H), i % H), scores.copying[i], scores.negative[i], antonym ? antonym[i] : null, c ? c.pearson.correct : null, c ? c.pearson.incorrect : null];
+            return [headLabel(Math.floor(i / H), i % H), scores.copying[i], scores.negative[i], antonym ? antonym[i] : null, antonymFromEmbed(i), c ? c.pearson.correct : null, c ? c.pearson.incorrect : null];
           }),
-          ['average head', avg.copying, avg.negative, fmtAvg(avg.antonym), null, null],
+          ['average head', avg.copying, avg.negative, fmtAvg(avg.antonym), antonymFromEmbed('average'), null, null],
         ],
       },
       {
         id: idOf(ctx, 'plot4-all-heads'),
         title: `OV scores of every head (${ctx.label})`,
-        columns: ['head', 'copying', 'negative', 'antonym'],
-        rows: scores.copying.map((v, i) => [headLabel(Math.floor(i / H), i % H), v, scores.negative[i], antonym ? antonym[i] : null]),
+        columns: ['head', 'copying', 'negative', 'antonym', 'antonym (embedding input)'],
+        rows: scores.copying.map((v, i) => [headLabel(Math.floor(i / H), i % H), v, scores.negative[i], antonym ? antonym[i] : null, antonymFromEmbed(i)]),
       },
     ],
   );

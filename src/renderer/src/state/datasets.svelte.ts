@@ -39,7 +39,7 @@ export class DatasetBrowser {
 
 export type Split = 'train' | 'heldout' | 'all';
 export type Task = 'ioi' | 'comparison' | 'latest';
-export type Corruption = 'abc' | 'abc-s2' | 'swap' | 'flip';
+export type Corruption = 'abc' | 'abc-s2' | 'swap' | 'flip' | 'premise';
 
 export class NewDatasetForm {
   tasks = $state.raw<TaskInfo[]>([]);
