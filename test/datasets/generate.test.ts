@@ -281,6 +281,15 @@ describe('latest', () => {
 });
 
 describe('generate: options', () => {
+  it('an id named twice is drawn twice as often; the order of the ids does not matter', () => {
+    const [a, b] = defaultTemplateIds('comparison');
+    const items = generate('comparison', { n: 3000, seed: 12, templates: [a, a, b] });
+    const shareA = items.filter((i) => i.template === a).length / items.length;
+    // binomial standard deviation at n = 3000 is 0.0086; 0.04 is over 4 of them
+    expect(Math.abs(shareA - 2 / 3)).toBeLessThan(0.04);
+    expect(generate('comparison', { n: 50, seed: 12, templates: [b, a] })).toEqual(generate('comparison', { n: 50, seed: 12, templates: [a, b] }));
+  });
+
   it('draws opt-in templates only when they are named', () => {
     const optIn = templateIds('comparison').filter((t) => !defaultTemplateIds('comparison').includes(t));
     expect(optIn).toEqual(['comparison/subject/antonym', 'comparison/subject/same', 'comparison/two-premises/antonym', 'comparison/two-premises/same']);
