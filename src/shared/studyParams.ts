@@ -12,6 +12,8 @@ export interface StudyParams {
   split: StudySplit;
   /** Only these template ids (opt-in ones allowed); empty = the task's defaults. */
   templates: string[];
+  /** How the corrupted prompts are made (one of the task's corruptions); empty = the task's default. */
+  corruption: string;
   /** Heads with the largest head-patching effect studied in plots 3-5. */
   topHeads: number;
   /** Neurons of the top MLP ranked along the answer's unembedding (plot 5). */

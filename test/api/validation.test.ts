@@ -109,7 +109,7 @@ const SPECS: Record<OpName, Spec> = {
       int('n', 1, 100_000),
       int('seed', 0, 2 ** 31 - 1),
       enm('split', ['train', 'heldout', 'all'], false),
-      enm('corruption', ['abc', 'abc-s2', 'swap', 'flip'], false),
+      enm('corruption', ['abc', 'abc-s2', 'swap', 'flip', 'premise'], false),
     ],
   },
   'dataset.import': {
@@ -163,6 +163,7 @@ const SPECS: Record<OpName, Spec> = {
       list('modelDirs', '/m', 42, 1, 8, false),
       int('n', 1, 4096, false),
       int('seed', 0, 2 ** 31 - 1, false),
+      enm('corruption', ['abc', 'abc-s2', 'swap', 'flip', 'premise'], false),
       {
         name: 'params',
         required: false,

@@ -56,6 +56,11 @@ describe('New study, plain parts', () => {
     const changed = studyParams({ ...base, more: { ...moreStudyDefaults(), acdcTau: 0.2, topHeads: 2 } });
     expect(changed).toEqual({ task: 'ioi', outDir: '/o', n: 4, seed: 0, params: { acdcTau: 0.2, topHeads: 2 } });
     expect(validateParams('study.run', changed)).toEqual(changed);
+    // The corruption goes only when one is chosen (empty: the task's default)
+    expect(studyParams({ ...base, corruption: '' })).toEqual({ task: 'ioi', outDir: '/o', n: 4, seed: 0 });
+    const premise = studyParams({ ...base, task: 'comparison', corruption: 'premise' });
+    expect(premise).toEqual({ task: 'comparison', outDir: '/o', n: 4, seed: 0, corruption: 'premise' });
+    expect(validateParams('study.run', premise)).toEqual(premise);
   });
 
   it('says why it cannot start, naming the field', () => {

@@ -13,6 +13,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/index';
 import { generate } from '../../src/main/datasets';
+import { toStoredItem } from '../../src/main/api/project/taskItems';
+import { datasetContentHash } from '../../src/main/store/repos/datasets';
 import { tf } from '../../src/main/engine/tf';
 import { JobRunner } from '../../src/main/jobs';
 import { workbenchJobRegistry } from '../../src/main/jobs/handlers';
@@ -40,7 +42,8 @@ const DEFAULT_MODEL = path.join(ROOT, 'resources/default-model');
 const LARGER_MODEL = path.join(ROOT, 'resources/larger-model');
 const SHOTS = path.join(ROOT, 'test-results/study');
 /** Small sizes: the whole file stays around two minutes on a loaded 2-core machine. */
-const SMALL = { n: 6, seed: 3, topHeads: 2, topNeurons: 3, eapIgSteps: 3, completenessSamples: 2, completenessGreedySteps: 1, romeSteps: 5, editParaphrases: 2, editNeighbours: 2, predictionPrompts: 3 };
+// 'premise' (not the task's default) checks that a chosen corruption reaches the items
+const SMALL = { n: 6, seed: 3, corruption: 'premise', topHeads: 2, topNeurons: 3, eapIgSteps: 3, completenessSamples: 2, completenessGreedySteps: 1, romeSteps: 5, editParaphrases: 2, editNeighbours: 2, predictionPrompts: 3 };
 const SMALL_ARGS = Object.entries(SMALL).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
 
 interface CliResult {
@@ -153,6 +156,14 @@ describe('study --task comparison on both bundled models', () => {
       expect(report.includes(m.contentHash) && report.includes(m.datasetHash), m.label).toBe(true);
     }
     expect(report.includes(`${doc.provenance.backend.name} (`)).toBe(true);
+    expect(report).toContain('corrupted prompts by the <b>premise</b> corruption');
+  });
+
+  it('draws its items with the chosen corruption: the dataset hash is that of the premise-corrupted items', () => {
+    const items = generate('comparison', { n: SMALL.n, seed: SMALL.seed, split: 'heldout', corruption: 'premise' });
+    const hash = datasetContentHash('comparison', items.map(toStoredItem));
+    expect(hash).not.toBe(datasetContentHash('comparison', generate('comparison', { n: SMALL.n, seed: SMALL.seed, split: 'heldout' }).map(toStoredItem)));
+    for (const m of doc.provenance.models) expect(m.datasetHash, m.label).toBe(hash);
   });
 
   it('reports the logit difference and the prediction table that a plain forward pass gives', async () => {

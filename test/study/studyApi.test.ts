@@ -68,4 +68,10 @@ describe('study.run', () => {
     await expect(router.invoke('study.run', { task: 'latest', outDir: path.join(dir, 'refused'), modelDirs: [bad] })).rejects.toThrow(bad);
     expect(existsSync(path.join(dir, 'refused'))).toBe(false);
   });
+
+  it("refuses a corruption the task does not have, naming the task's own", async () => {
+    const out = path.join(dir, 'refused-corruption');
+    await expect(router.invoke('study.run', { task: 'ioi', outDir: out, corruption: 'premise' })).rejects.toThrow(/params\.corruption must be one of abc, abc-s2, swap for task ioi/);
+    expect(existsSync(out)).toBe(false);
+  });
 });

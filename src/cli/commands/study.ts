@@ -30,6 +30,7 @@ function paramsFrom(values: OptionValues): Record<string, unknown> {
   };
   for (const [opt, key] of Object.entries(NAMED)) if (typeof values[opt] === 'string') out[key] = num(values[opt] as string, opt);
   if (typeof values.split === 'string') out.split = values.split;
+  if (typeof values.corruption === 'string') out.corruption = values.corruption;
   const templates = (values.template as string[] | undefined) ?? [];
   if (templates.length) out.templates = templates.flatMap((t) => t.split(',')).filter(Boolean);
   for (const kv of (values.param as string[] | undefined) ?? []) {
@@ -37,7 +38,7 @@ function paramsFrom(values: OptionValues): Record<string, unknown> {
     if (at <= 0) throw new CliError(`--param must look like key=value, got ${JSON.stringify(kv.slice(0, 40))}`);
     const key = kv.slice(0, at);
     const raw = kv.slice(at + 1);
-    out[key] = key === 'split' ? raw : key === 'templates' ? raw.split(',').filter(Boolean) : num(raw, `param ${key}`);
+    out[key] = key === 'split' || key === 'corruption' ? raw : key === 'templates' ? raw.split(',').filter(Boolean) : num(raw, `param ${key}`);
   }
   return out;
 }
@@ -69,7 +70,7 @@ async function runInProject(plan: StudyPlan, outDir: string, projectFile: string
 export const studyCommand: Command = {
   name: 'study',
   summary: 'run the research outline on one or more models: report.html, figures (SVG), tables (CSV) and study.json in DIR; --rerun checks a study reproduces',
-  usage: 'study --task ioi|comparison|latest --models A [B ...] --out DIR [--project FILE] [--n 32] [--seed 0] [--split heldout] [--template ID] [--top-heads 3] [--tau 0.05] [--ig-steps 5] [--rome-steps 20] [--prompts 5] [--param key=value] [--progress] | study --rerun DIR/study.json [--out DIR2]',
+  usage: 'study --task ioi|comparison|latest --models A [B ...] --out DIR [--project FILE] [--n 32] [--seed 0] [--split heldout] [--template ID] [--corruption NAME] [--top-heads 3] [--tau 0.05] [--ig-steps 5] [--rome-steps 20] [--prompts 5] [--param key=value] [--progress] | study --rerun DIR/study.json [--out DIR2]',
   options: {
     task: { type: 'string', short: 't' },
     models: { type: 'string', multiple: true },
@@ -80,6 +81,7 @@ export const studyCommand: Command = {
     seed: { type: 'string' },
     split: { type: 'string' },
     template: { type: 'string', multiple: true },
+    corruption: { type: 'string' },
     'top-heads': { type: 'string' },
     tau: { type: 'string' },
     'ig-steps': { type: 'string' },

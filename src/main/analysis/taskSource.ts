@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generate, parseCsv, parseJsonl, validateDataset, TASK_NAMES, type Split, type TaskItem, type TaskName } from '../datasets';
+import { generate, parseCsv, parseJsonl, validateDataset, TASK_NAMES, type Corruption, type Split, type TaskItem, type TaskName } from '../datasets';
 import { ANTONYM_PAIRS } from '../datasets/words';
 import type { Tokenizer } from '../tokenizer/types';
 import { singleTokenId } from '../services/prompt';
@@ -20,6 +20,8 @@ export interface TaskSource {
   split?: Split;
   /** Keep only items of these templates. */
   templates?: readonly string[];
+  /** How a generated task's corrupted prompts are made (default: the task's own). */
+  corruption?: Corruption;
 }
 
 export async function loadItems(source: TaskSource, tokenizer: Tokenizer): Promise<TaskItem[]> {
@@ -39,7 +41,7 @@ export async function loadItems(source: TaskSource, tokenizer: Tokenizer): Promi
     if (source.n !== undefined) items = items.slice(0, source.n);
   } else if (source.task) {
     if (!(TASK_NAMES as readonly string[]).includes(source.task)) throw new AnalysisError(`unknown task "${source.task}" (one of ${TASK_NAMES.join(', ')})`);
-    items = generate(source.task as TaskName, { n: source.n ?? 32, seed: source.seed ?? 0, split: source.split, templates: source.templates });
+    items = generate(source.task as TaskName, { n: source.n ?? 32, seed: source.seed ?? 0, split: source.split, templates: source.templates, corruption: source.corruption });
   } else {
     throw new AnalysisError('give a dataset file (--dataset) or a task to generate (--task)');
   }

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { CORRUPTIONS } from '../datasets/generate';
 import { TASK_NAMES, type TaskName } from '../datasets/types';
 import { allowedStudyNumber, STUDY_NUMBER_PARAMS, type StudyNumberKey, type StudyParams } from '../../shared/studyParams';
 
@@ -21,10 +22,11 @@ export interface StudyModelSpec {
 
 export type { StudyParams } from '../../shared/studyParams';
 
-/** Every parameter's default: the shared registry's numbers, the held-out split, the task's own templates. */
+/** Every parameter's default: the shared registry's numbers, the held-out split, the task's own templates and corruption. */
 export const DEFAULT_PARAMS: StudyParams = {
   split: 'heldout',
   templates: [],
+  corruption: '',
   ...(Object.fromEntries(STUDY_NUMBER_PARAMS.map((p) => [p.key, p.default])) as Pick<StudyParams, StudyNumberKey>),
 };
 
@@ -79,6 +81,12 @@ export function makePlan(input: { task: unknown; models: unknown; params?: Recor
     } else if (k === 'templates') {
       if (!Array.isArray(value) || !value.every((t) => typeof t === 'string')) throw new StudyPlanError(`${where}: params.templates must be a list of template ids`);
       params.templates = [...value] as string[];
+    } else if (k === 'corruption') {
+      const allowed = CORRUPTIONS[input.task as TaskName];
+      if (typeof value !== 'string' || (value !== '' && !(allowed as readonly string[]).includes(value))) {
+        throw new StudyPlanError(`${where}: params.corruption must be one of ${allowed.join(', ')} for task ${input.task as string} (empty: its default, ${allowed[0]}), got ${JSON.stringify(value)?.slice(0, 40)}`);
+      }
+      params.corruption = value;
     } else {
       const spec = NUMBER_PARAM.get(k)!;
       if (!allowedStudyNumber(spec, value)) throw new StudyPlanError(`${where}: params.${k} must be ${spec.integer ? 'an integer' : 'a number'} in ${spec.min}..${spec.max}, got ${JSON.stringify(value)?.slice(0, 40)}`);

@@ -3,6 +3,7 @@
  * SVG (rendered by charts.ts), tables are HTML tables, and the methods section lists every
  * parameter, each model's and dataset's hash, the backend and the versions.
  */
+import { DEFAULT_CORRUPTION } from '../datasets/generate';
 import { renderSvg } from './charts';
 import type { StudyDocument } from './run';
 import { SECTION_KINDS, type Cell, type StudySection, type StudyTable } from './types';
@@ -31,7 +32,8 @@ function sectionHtml(s: StudySection, svgs: Map<string, string>): string {
 
 function methodsHtml(doc: StudyDocument): string {
   const p = doc.plan.params;
-  const params: StudyTable = { id: 'methods-params', title: 'Parameters', columns: ['parameter', 'value'], rows: Object.entries(p).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') || '(task defaults)' : (v as Cell)]) };
+  const corruption = p.corruption || DEFAULT_CORRUPTION[doc.plan.task];
+  const params: StudyTable = { id: 'methods-params', title: 'Parameters', columns: ['parameter', 'value'], rows: Object.entries(p).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') || '(task defaults)' : k === 'corruption' && v === '' ? `(task default: ${corruption})` : (v as Cell)]) };
   const models: StudyTable = {
     id: 'methods-models',
     title: 'Models and datasets',
@@ -39,7 +41,7 @@ function methodsHtml(doc: StudyDocument): string {
     rows: doc.provenance.models.map((m) => [m.label, m.dir, m.contentHash, m.parameterCount, m.layers, m.heads, m.dModel, m.vocabSize, m.prompts, m.datasetHash]),
   };
   const env: StudyTable = { id: 'methods-environment', title: 'Backend and versions', columns: ['component', 'value'], rows: [['backend', `${doc.provenance.backend.name} (${doc.provenance.backend.provider})`], ...Object.entries(doc.provenance.versions).map(([k, v]) => [k, v] as Cell[])] };
-  return `<section class="part" id="methods"><h2>Methods</h2><p>Task <b>${esc(doc.plan.task)}</b>, ${p.n} prompt pairs per model generated with seed ${p.seed} from the ${esc(p.split)} split (the same items for every model). Metric: logit difference (correct minus incorrect) at the final position; patching and circuit ablation replace activations with the corrupted run's. Rerun with <code>circuit-workbench study --rerun study.json</code>.</p>${tableHtml(params, 100)}${tableHtml(models)}${tableHtml(env)}</section>`;
+  return `<section class="part" id="methods"><h2>Methods</h2><p>Task <b>${esc(doc.plan.task)}</b>, ${p.n} prompt pairs per model generated with seed ${p.seed} from the ${esc(p.split)} split (the same items for every model); corrupted prompts by the <b>${esc(corruption)}</b> corruption. Metric: logit difference (correct minus incorrect) at the final position; patching and circuit ablation replace activations with the corrupted run's. Rerun with <code>circuit-workbench study --rerun study.json</code>.</p>${tableHtml(params, 100)}${tableHtml(models)}${tableHtml(env)}</section>`;
 }
 
 const STYLE = `body{font-family:sans-serif;margin:24px auto;max-width:1380px;color:#1d232b;background:#fff}h1{font-size:24px}h2{font-size:20px;border-bottom:1px solid #ccd;padding-bottom:4px;margin-top:32px}h3{font-size:16px}

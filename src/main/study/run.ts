@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { encodeTaskItems } from '../analysis/promptBatch';
 import { throwIfAborted } from '../analysis/progress';
 import { loadItems } from '../analysis/taskSource';
+import type { Corruption } from '../datasets/types';
 import { modelContentHash } from '../api/project/modelHash';
 import { toStoredItem } from '../api/project/taskItems';
 import { asEvalModel, predictionTable } from '../editing/compare';
@@ -84,7 +85,7 @@ export async function runStudy(plan: StudyPlan, opts: StudyRunOptions = {}): Pro
     const session = await openModel(spec.dir);
     try {
       backend = { name: session.backend.name, provider: session.backend.provider };
-      const items = await loadItems({ task: plan.task, n: p.n, seed: p.seed, split: p.split, templates: p.templates.length ? p.templates : undefined }, session.tokenizer);
+      const items = await loadItems({ task: plan.task, n: p.n, seed: p.seed, split: p.split, templates: p.templates.length ? p.templates : undefined, corruption: (p.corruption || undefined) as Corruption | undefined }, session.tokenizer);
       const ctx: ModelContext = { label: spec.label, session, task: plan.task, items, batch: encodeTaskItems(items, session.tokenizer, session.config), params: p, signal: opts.signal, found: { topHeads: [], topMlp: null } };
       provenance.push({
         label: spec.label,

@@ -1,5 +1,5 @@
 /** The recipe of the bundled default model (resources/default-model), and its evaluation protocol. */
-import type { Corruption, TaskName } from '../datasets';
+import { CORRUPTIONS, type Corruption, type TaskName } from '../datasets';
 import type { TrainingRecipe } from './recipe';
 
 /**
@@ -51,9 +51,5 @@ export const BUNDLED_RECIPES: Readonly<Record<string, TrainingRecipe>> = {
 /** Held-out evaluation of the shipped model: this many items per task, this seed (training never draws held-out items). */
 export const DEFAULT_EVAL = { n: 200, seed: 2026, split: 'heldout' as const };
 
-/** Every corruption of every task, the default one first (the model card reports each). */
-export const EVAL_CORRUPTIONS: Readonly<Record<TaskName, readonly Corruption[]>> = {
-  ioi: ['abc', 'abc-s2', 'swap'],
-  comparison: ['flip', 'swap'],
-  latest: ['swap'],
-};
+/** Every corruption of every task, the default one first (the model card reports each): the generators' own registry. */
+export const EVAL_CORRUPTIONS: Readonly<Record<TaskName, readonly Corruption[]>> = CORRUPTIONS;

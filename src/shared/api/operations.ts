@@ -405,6 +405,8 @@ export const operations = {
       modelDirs: optional(array(path, { min: 1, max: 8 })),
       n: optional(studyNumber('n')),
       seed: optional(studyNumber('seed')),
+      /** One of the task's corruptions (dataset.tasks lists them); default: the task's own. */
+      corruption: optional(oneOf(CORRUPTION_NAMES)),
       /** The other numeric study parameters (shared/studyParams.ts); each one left out keeps its default. */
       params: optional(object(STUDY_OTHER_NUMBERS)),
     }),

@@ -18,7 +18,7 @@ export const studyRun: Handler<'study.run'> = async (params, { services, signal,
   const dirs = params.modelDirs ?? [requireModelDir(services)];
   let plan;
   try {
-    plan = makePlan({ task: params.task, models: labelModels(dirs), params: { ...params.params, n: params.n, seed: params.seed } }, 'study');
+    plan = makePlan({ task: params.task, models: labelModels(dirs), params: { ...params.params, n: params.n, seed: params.seed, corruption: params.corruption } }, 'study');
     checkModelDirs(plan);
   } catch (err) {
     if (err instanceof StudyPlanError) throw new ApiError('invalid_request', err.message);

@@ -63,7 +63,7 @@ export function studyModelChoices(models: readonly ModelEntry[]): StudyModelChoi
  * folders. Of `more` (MORE_STUDY_PARAMS by key) only the values that differ from their default
  * are sent, so the run's options show what the user changed.
  */
-export function studyParams(input: { task: string; outDir: string; n: number; seed: number; more?: Readonly<Record<string, number>>; chosen: readonly StudyModelChoice[] }): ParamsOf<'study.run'> | { problem: string } {
+export function studyParams(input: { task: string; outDir: string; n: number; seed: number; corruption?: string; more?: Readonly<Record<string, number>>; chosen: readonly StudyModelChoice[] }): ParamsOf<'study.run'> | { problem: string } {
   const outDir = input.outDir.trim();
   if (!input.task) return { problem: 'Choose a task.' };
   if (!outDir) return { problem: 'Give an output folder.' };
@@ -77,7 +77,8 @@ export function studyParams(input: { task: string; outDir: string; n: number; se
   }
   if (input.chosen.length === 0) return { problem: 'Choose at least one model.' };
   if (input.chosen.length > 8) return { problem: 'A study takes at most 8 models.' };
-  const base = { task: input.task as ParamsOf<'study.run'>['task'], outDir, n: input.n, seed: input.seed, ...(Object.keys(changed).length > 0 ? { params: changed } : {}) };
+  const corruption = input.corruption ? { corruption: input.corruption as NonNullable<ParamsOf<'study.run'>['corruption']> } : {};
+  const base = { task: input.task as ParamsOf<'study.run'>['task'], outDir, n: input.n, seed: input.seed, ...corruption, ...(Object.keys(changed).length > 0 ? { params: changed } : {}) };
   if (input.chosen.length === 1 && input.chosen[0].loaded) return base;
   const unsaved = input.chosen.find((m) => m.path === null);
   if (unsaved) return { problem: `${unsaved.name} has no folder on disk (an edited model): export it first, or study it alone while it is loaded.` };

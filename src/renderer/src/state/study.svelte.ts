@@ -15,6 +15,9 @@ export class NewStudyForm {
   task = $state('');
   n = $state<number>(studyDefault('n'));
   seed = $state<number>(studyDefault('seed'));
+  /** One of the task's corruptions; empty: the task's default (the first it lists). */
+  corruption = $state('');
+  corruptions = $derived(this.tasks.find((t) => t.task === this.task)?.corruptions ?? []);
   /** The other numeric parameters (More parameters), by key, starting at the study's defaults. */
   more = $state<Record<string, number>>(moreStudyDefaults());
   /** Empty: the proposed folder (it follows the task); typed: the user's. */
@@ -72,7 +75,7 @@ export class NewStudyForm {
 
   /** Start the study; resolves with its outcome, or null (cancelled, or the error is shown). */
   async start(projectPath: string | undefined, models: readonly ModelEntry[]): Promise<StudyOutcome | null> {
-    const params = studyParams({ task: this.task, outDir: this.outDir(projectPath), n: this.n, seed: this.seed, more: this.more, chosen: this.chosen(models) });
+    const params = studyParams({ task: this.task, outDir: this.outDir(projectPath), n: this.n, seed: this.seed, corruption: this.corruption, more: this.more, chosen: this.chosen(models) });
     if ('problem' in params) {
       this.error = params.problem;
       return null;
