@@ -43,6 +43,21 @@ describe('circuit-workbench analyze', () => {
     expect(Math.abs(data.top[0].value)).toBeCloseTo(Math.max(...ref.values.map(Math.abs)), 4);
   });
 
+  it('patch --corruption premise patches against the premise-corrupted prompts', async () => {
+    const r = analyze('patch', ['--task', 'comparison', '--n', '6', '--seed', '4', '--target', 'heads', '--corruption', 'premise']);
+    expect(r.code, r.stderr).toBe(0);
+    const data = r.data as { values: number[]; baseline: { clean: number; corrupted: number } };
+    const session = await openModel(dir);
+    const batchOf = (corruption: 'premise' | 'flip') => encodeTaskItems(generate('comparison', { n: 6, seed: 4, corruption }), session.tokenizer, session.config);
+    const premise = await activationPatching(session.model, batchOf('premise'), { target: 'heads' });
+    const flip = await activationPatching(session.model, batchOf('flip'), { target: 'heads' });
+    session.model.dispose();
+    expect(data.baseline.corrupted).toBeCloseTo(premise.baseline.corrupted, 4);
+    expect(Math.abs(premise.baseline.corrupted - flip.baseline.corrupted)).toBeGreaterThan(1e-3);
+    data.values.forEach((v, i) => expect(v).toBeCloseTo(premise.values[i], 4));
+    expect(analyze('patch', ['--task', 'ioi', '--n', '2', '--target', 'heads', '--corruption', 'premise']).stderr).toMatch(/corruption "premise" is not available for task "ioi" \(expected one of: abc, abc-s2, swap\)/);
+  });
+
   it('dla components add up to the logit difference; logit-lens ends at it; logit-diff agrees', () => {
     const args = ['--task', 'latest', '--n', '5'];
     const dla = analyze('dla', args).data as { perPrompt: number[][]; logitDiff: number[]; convention: string };

@@ -4,7 +4,7 @@
  */
 import * as analysis from '../../main/analysis';
 import { antonymTokenPairs, answerTokens, loadItems, wordToken } from '../../main/analysis/taskSource';
-import type { Split } from '../../main/datasets';
+import type { Corruption, Split } from '../../main/datasets';
 import { encodePrompt } from '../../main/services/prompt';
 import { openModel, type ModelSession } from '../../main/services/modelSession';
 import { modelDirFromOptions } from '../modelOption';
@@ -49,6 +49,7 @@ async function items(ctx: Context) {
       seed: optionalInt(v, 'seed', 0, 0),
       split: oneOf<Split>(v, 'split', ['train', 'heldout', 'all'], 'all'),
       templates: list(v, 'template').length > 0 ? list(v, 'template') : undefined,
+      corruption: str(v, 'corruption') as Corruption | undefined,
     },
     session.tokenizer,
   );
@@ -250,7 +251,7 @@ const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
 export const analyzeCommand: Command = {
   name: 'analyze',
   summary: `where the answer comes from: ${KINDS.join(', ')}`,
-  usage: 'analyze <kind> [--model DIR|ID [--download]] (--dataset FILE | --task T [--n N --seed S --split S]) [--template ID] [kind options]',
+  usage: 'analyze <kind> [--model DIR|ID [--download]] (--dataset FILE | --task T [--n N --seed S --split S --corruption C]) [--template ID] [kind options]',
   options: {
     ...MODEL_OPTION,
     dataset: { type: 'string', short: 'd' },
@@ -259,6 +260,7 @@ export const analyzeCommand: Command = {
     seed: { type: 'string' },
     split: { type: 'string' },
     template: { type: 'string', multiple: true },
+    corruption: { type: 'string' },
     side: { type: 'string' },
     target: { type: 'string' },
     direction: { type: 'string' },
