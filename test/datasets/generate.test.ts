@@ -176,6 +176,11 @@ function readComparison(prompt: string): string | null {
     const up = direction(w).up;
     premise = { higher: up ? s : o, lower: up ? o : s, word: w };
     question = { kind: 'one', word: m[7] };
+  } else if ((m = /^(\w+) is (\w+) than (\w+), \w+ (\w+) is$/.exec(prompt))) {
+    // The word form asks for the comparative that relates S to the other person.
+    const { pair, up } = direction(m[2]);
+    const [first, second] = ANTONYM_PAIRS[pair].comparative;
+    return m[4] === m[1] ? m[2] : up ? second : first;
   } else if ((m = /^(\w+) is (\w+) than (\w+), \w+ (\w+) is (\w+) than$/.exec(prompt))) {
     const up = direction(m[2]).up;
     premise = { higher: up ? m[1] : m[3], lower: up ? m[3] : m[1], word: m[2] };
@@ -198,7 +203,9 @@ describe('comparison', () => {
     const items = generate('comparison', { n: 400, seed: 1, templates });
     for (const item of items) {
       expect(readComparison(item.clean)).toBe(item.correct.trim());
-      expect(words(item.clean)).toContain(item.incorrect.trim());
+      // A name answer's rival is in the prompt; a word answer's rival is its antonym.
+      if (item.template.startsWith('comparison/word/')) expect(direction(item.incorrect.trim()).pair).toBe(direction(item.correct.trim()).pair);
+      else expect(words(item.clean)).toContain(item.incorrect.trim());
     }
     expect(new Set(items.map((i) => i.meta?.pair)).size).toBe(ANTONYM_PAIRS.length);
   });
@@ -245,7 +252,7 @@ describe('comparison', () => {
       expect(corruptX).not.toBe(cleanX);
       // The conclusion's comparative (the last one) is the same in both prompts.
       const lastComparative = (ws: string[]) => ws.filter((w) => ANTONYM_PAIRS.some((p) => p.comparative.includes(w))).at(-1);
-      expect(lastComparative(corruptWords)).toBe(lastComparative(cleanWords));
+      if (!item.template.startsWith('comparison/word/')) expect(lastComparative(corruptWords)).toBe(lastComparative(cleanWords));
       // Besides the asked premise's comparative, only the subject form's subject may change.
       expect(changed.length).toBe(item.template.startsWith('comparison/subject/') ? 2 : 1);
     }
@@ -292,7 +299,7 @@ describe('generate: options', () => {
 
   it('draws opt-in templates only when they are named', () => {
     const optIn = templateIds('comparison').filter((t) => !defaultTemplateIds('comparison').includes(t));
-    expect(optIn).toEqual(['comparison/subject/antonym', 'comparison/subject/same', 'comparison/two-premises/antonym', 'comparison/two-premises/same']);
+    expect(optIn).toEqual(['comparison/subject/antonym', 'comparison/subject/same', 'comparison/word/antonym', 'comparison/word/same', 'comparison/two-premises/antonym', 'comparison/two-premises/same']);
     const byDefault = new Set(generate('comparison', { n: 200, seed: 4 }).map((i) => i.template));
     expect(byDefault).toEqual(new Set(defaultTemplateIds('comparison')));
     const named = generate('comparison', { n: 200, seed: 4, templates: optIn });

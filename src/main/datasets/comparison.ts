@@ -8,6 +8,11 @@
  *   than" -> " Alice" (antonym) and "..., so Alice is taller than" -> " Bob" (same). A true
  *   conclusion always names the other person, so a model can answer without reading the
  *   adjectives; the 'flip' corruption changes adjective and subject together.
+ * - word (opt-in): "Alice is taller than Bob, so Bob is" -> " shorter" (antonym), "..., so Alice
+ *   is" -> " taller" (same): the answer is the comparative itself, so the model must write the
+ *   premise's antonym (or the word itself) into the unembedding space. Its corruptions keep the
+ *   answer a comparative: 'flip' changes the subject, 'premise' only the premise's comparative,
+ *   'swap' only the premise's names.
  * - two-premises (opt-in): "Alice is taller than Bob and Carol is older than Dan, so the younger
  *   one is" -> " Dan". Two premises on different antonym pairs; the conclusion asks about one of
  *   them (either, at random), so the model must find the premise whose pair the conclusion's
@@ -33,7 +38,7 @@ import { answer, fillPattern } from './text';
 import { itemSplit } from './split';
 
 type Relation = 'antonym' | 'same';
-type Form = 'the-one' | 'compared-to' | 'subject' | 'two-premises';
+type Form = 'the-one' | 'compared-to' | 'subject' | 'word' | 'two-premises';
 
 interface ComparisonTemplate extends TemplateSpec {
   form: Form;
@@ -48,6 +53,7 @@ const PATTERNS: Record<Form, string> = {
   'the-one': '{A} is {X} than {B}, {CONN} the {Y} one is',
   'compared-to': 'Compared to {B}, {A} is {X}, {CONN} the {Y} one is',
   subject: '{A} is {X} than {B}, {CONN} {S} is {Y} than',
+  word: '{A} is {X} than {B}, {CONN} {S} is',
   'two-premises': '{A} is {X} than {B} and {C} is {W} than {D}, {CONN} the {Y} one is',
 };
 
@@ -57,7 +63,7 @@ const TEMPLATES: readonly ComparisonTemplate[] = (Object.keys(PATTERNS) as Form[
     pattern: PATTERNS[form],
     form,
     relation,
-    ...(form === 'subject' || form === 'two-premises' ? { optIn: true } : {}),
+    ...(form === 'subject' || form === 'word' || form === 'two-premises' ? { optIn: true } : {}),
   })),
 );
 
@@ -93,7 +99,7 @@ interface Queried {
 /** The conclusion for a relation; in the subject form the subject is the name that makes it true. */
 function conclusion(form: Form, relation: Relation, pair: AntonymPair, x: string, a: string, b: string) {
   const y = relation === 'same' ? x : antonymOf(pair, x);
-  const s = form === 'subject' ? (relation === 'same' ? a : b) : '';
+  const s = form === 'subject' || form === 'word' ? (relation === 'same' ? a : b) : '';
   return { Y: y, S: s };
 }
 
@@ -116,12 +122,13 @@ function corrupt(form: Form, relation: Relation, q: Queried, clean: Slots, corru
       return { ...clean, ...conclusion(form, other, q.pair, x, a, b) };
     }
     case 'premise': {
-      const subject = clean.S === '' ? '' : clean.S === a ? b : a;
+      // The subject form's conclusion must stay true, so its subject changes too; the word form keeps it.
+      const subject = clean.S === '' || form === 'word' ? clean.S : clean.S === a ? b : a;
       return { ...clean, [q.comparative]: antonymOf(q.pair, x), S: subject };
     }
     case 'swap': {
       // Both premises reverse, so whichever the conclusion asks about names the other person.
-      const swapName = (n: string) => (n === clean.A ? clean.B : n === clean.B ? clean.A : n);
+      const swapName = (n: string) => (form === 'word' ? n : n === clean.A ? clean.B : n === clean.B ? clean.A : n);
       const second = clean.C === undefined ? {} : { C: clean.D, D: clean.C };
       return { ...clean, A: clean.B, B: clean.A, S: swapName(clean.S), ...second };
     }
@@ -143,7 +150,7 @@ function sample(rng: Rng, _corruptRng: Rng, template: TemplateSpec, split: Split
   const x = options.premise === 'first' ? pair.comparative[0] : drawn;
   const cleanSlots: Slots = { A: a, B: b, X: x, CONN: conn, ...conclusion(t.form, t.relation, pair, x, a, b) };
   const corruptSlots = corrupt(t.form, t.relation, { subject: 'A', comparative: 'X', object: 'B', pair }, cleanSlots, corruption);
-  const [correct, incorrect] = answers(t.form, t.relation, a, b);
+  const [correct, incorrect] = t.form === 'word' ? [cleanSlots.Y, antonymOf(pair, cleanSlots.Y)] : answers(t.form, t.relation, a, b);
   const meta: Record<string, string> = {
     a,
     b,
