@@ -159,6 +159,23 @@ describe('study --task comparison on both bundled models', () => {
     expect(report).toContain('corrupted prompts by the <b>premise</b> corruption');
   });
 
+  it("lists each studied head's patching effect and rank as the patching section's every-head table gives them", () => {
+    for (const spec of doc.plan.models) {
+      const every = sectionOf('patching', spec.label).tables.find((t) => t.id.startsWith('plot2-heads'))!;
+      const effectOf = new Map(every.rows.map((r) => [r[0] as string, r[1] as number]));
+      const scores = sectionOf('heads', spec.label).tables.find((t) => t.id.startsWith('plot4-head-scores'))!;
+      const col = (name: string) => scores.columns.indexOf(name);
+      const heads = scores.rows.filter((r) => r[0] !== 'average head');
+      expect(heads.length).toBeGreaterThan(0);
+      for (const row of heads) {
+        const effect = effectOf.get(row[0] as string)!;
+        expect(row[col('patching effect')]).toBe(effect);
+        // rank by |effect|, counted here from the every-head table
+        expect(row[col('patching rank')]).toBe(1 + [...effectOf.values()].filter((e) => Math.abs(e) > Math.abs(effect)).length);
+      }
+    }
+  });
+
   it('draws its items with the chosen corruption: the dataset hash is that of the premise-corrupted items', () => {
     const items = generate('comparison', { n: SMALL.n, seed: SMALL.seed, split: 'heldout', corruption: 'premise' });
     const hash = datasetContentHash('comparison', items.map(toStoredItem));
@@ -289,7 +306,7 @@ describe('the patching section', () => {
       const items = generate('ioi', { n: 6, seed: 1, split: 'heldout' });
       const batch = encodeTaskItems(items, session.tokenizer, session.config);
       expect(batch.groups.length).toBeGreaterThan(1);
-      const ctx: ModelContext = { label: 'small', session, task: 'ioi', items, batch, params: { ...DEFAULT_PARAMS, topHeads: 2 }, found: { topHeads: [], topMlp: null } };
+      const ctx: ModelContext = { label: 'small', session, task: 'ioi', items, batch, params: { ...DEFAULT_PARAMS, topHeads: 2 }, found: { topHeads: [], headEffects: [], topMlp: null } };
       const s = await patchingSection(ctx);
       const heads = s.tables.find((t) => t.id.startsWith('plot2-heads'))!;
       const byEffect = [...heads.rows].sort((a, b) => Math.abs(b[1] as number) - Math.abs(a[1] as number));

@@ -20,6 +20,8 @@ export interface TopHead {
 
 export interface Findings {
   topHeads: TopHead[];
+  /** Every head's normalised patching effect, [L * H] row-major (empty before the patching section). */
+  headEffects: number[];
   /** MLP layer with the largest |patching effect|; null for attention-only models. */
   topMlp: number | null;
 }

@@ -86,7 +86,7 @@ export async function runStudy(plan: StudyPlan, opts: StudyRunOptions = {}): Pro
     try {
       backend = { name: session.backend.name, provider: session.backend.provider };
       const items = await loadItems({ task: plan.task, n: p.n, seed: p.seed, split: p.split, templates: p.templates.length ? p.templates : undefined, corruption: (p.corruption || undefined) as Corruption | undefined }, session.tokenizer);
-      const ctx: ModelContext = { label: spec.label, session, task: plan.task, items, batch: encodeTaskItems(items, session.tokenizer, session.config), params: p, signal: opts.signal, found: { topHeads: [], topMlp: null } };
+      const ctx: ModelContext = { label: spec.label, session, task: plan.task, items, batch: encodeTaskItems(items, session.tokenizer, session.config), params: p, signal: opts.signal, found: { topHeads: [], headEffects: [], topMlp: null } };
       provenance.push({
         label: spec.label,
         dir: spec.dir,

@@ -29,6 +29,9 @@ export const headsSection: SectionRunner = async (ctx) => {
   const headNames = Array.from({ length: H }, (_, h) => `H${h}`);
   const layerNames = Array.from({ length: L }, (_, l) => `L${l}`);
   const avg = scores.averageHead;
+  // where each studied head ranks by |patching effect| (1 = largest), so an antonym head's role shows beside its scores
+  const effects = ctx.found.headEffects;
+  const rankOf = (i: number): number | null => (effects.length === L * H ? effects.filter((e) => Math.abs(e) > Math.abs(effects[i])).length + 1 : null);
   const figures = [
     ...correlations.map((c) => ({
       id: idOf(ctx, `plot4-correlation-L${c.layer}H${c.head}`),
@@ -51,13 +54,13 @@ export const headsSection: SectionRunner = async (ctx) => {
       {
         id: idOf(ctx, 'plot4-head-scores'),
         title: `Top heads (by patching, then by antonym score) and the average head (${ctx.label})`,
-        columns: ['head', 'copying', 'negative', 'antonym', 'antonym (embedding input)', 'pearson correct', 'pearson incorrect'],
+        columns: ['head', 'copying', 'negative', 'antonym', 'antonym (embedding input)', 'patching effect', 'patching rank', 'pearson correct', 'pearson incorrect'],
         rows: [
           ...studied.map((i) => {
             const c = correlations.find((r) => r.layer * H + r.head === i);
-            return [headLabel(Math.floor(i / H), i % H), scores.copying[i], scores.negative[i], antonym ? antonym[i] : null, antonymFromEmbed(i), c ? c.pearson.correct : null, c ? c.pearson.incorrect : null];
+            return [headLabel(Math.floor(i / H), i % H), scores.copying[i], scores.negative[i], antonym ? antonym[i] : null, antonymFromEmbed(i), effects[i] ?? null, rankOf(i), c ? c.pearson.correct : null, c ? c.pearson.incorrect : null];
           }),
-          ['average head', avg.copying, avg.negative, fmtAvg(avg.antonym), antonymFromEmbed('average'), null, null],
+          ['average head', avg.copying, avg.negative, fmtAvg(avg.antonym), antonymFromEmbed('average'), null, null, null, null],
         ],
       },
       {

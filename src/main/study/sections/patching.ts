@@ -41,6 +41,7 @@ export const patchingSection: SectionRunner = async (ctx) => {
     (i): TopHead => ({ layer: Math.floor(i / H), head: i % H, label: headLabel(Math.floor(i / H), i % H), effect: heads.values[i] }),
   );
   const topCell = mlp ? topIndices(mlp.values, 1)[0] : undefined;
+  ctx.found.headEffects = [...heads.values];
   ctx.found.topMlp = topCell === undefined ? null : Math.floor(topCell / T);
   const figures = [
     { id: idOf(ctx, 'plot2-head-patching'), title: `Head patching, denoising (0 = corrupted, 1 = clean) (${ctx.label})`, kind: 'heatmap' as const, rows: layerNames, cols: headNames, rowName: 'layer', colName: 'head', values: grid(heads.values, L, H) },
