@@ -127,7 +127,8 @@ function corrupt(form: Form, relation: Relation, q: Queried, clean: Slots, corru
       return { ...clean, [q.comparative]: antonymOf(q.pair, x), S: subject };
     }
     case 'swap': {
-      // Both premises reverse, so whichever the conclusion asks about names the other person.
+      // Both premises reverse, so whichever the conclusion asks about names the other person; the
+      // word form keeps its subject, which now asks for the other comparative.
       const swapName = (n: string) => (form === 'word' ? n : n === clean.A ? clean.B : n === clean.B ? clean.A : n);
       const second = clean.C === undefined ? {} : { C: clean.D, D: clean.C };
       return { ...clean, A: clean.B, B: clean.A, S: swapName(clean.S), ...second };

@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CORRUPTIONS } from '../datasets/generate';
-import { TASK_NAMES, type TaskName } from '../datasets/types';
+import { CORRUPTIONS, DEFAULT_CORRUPTION } from '../datasets/generate';
+import { TASK_NAMES, type Corruption, type TaskName } from '../datasets/types';
 import { allowedStudyNumber, STUDY_NUMBER_PARAMS, type StudyNumberKey, type StudyParams } from '../../shared/studyParams';
 
 export const STUDY_FORMAT = 'circuit-workbench.study/1';
@@ -94,6 +94,11 @@ export function makePlan(input: { task: unknown; models: unknown; params?: Recor
     }
   }
   return { format: STUDY_FORMAT, task: input.task as TaskName, models, params };
+}
+
+/** The corruption a plan's items are made with: its own, or the task's default when it names none. */
+export function planCorruption(plan: Pick<StudyPlan, 'task' | 'params'>): Corruption {
+  return (plan.params.corruption || DEFAULT_CORRUPTION[plan.task]) as Corruption;
 }
 
 /** Refuse a plan whose model folders are not model folders (before any job starts), naming the first. */

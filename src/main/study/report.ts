@@ -3,8 +3,8 @@
  * SVG (rendered by charts.ts), tables are HTML tables, and the methods section lists every
  * parameter, each model's and dataset's hash, the backend and the versions.
  */
-import { DEFAULT_CORRUPTION } from '../datasets/generate';
 import { renderSvg } from './charts';
+import { planCorruption } from './plan';
 import type { StudyDocument } from './run';
 import { SECTION_KINDS, type Cell, type StudySection, type StudyTable } from './types';
 
@@ -32,7 +32,7 @@ function sectionHtml(s: StudySection, svgs: Map<string, string>): string {
 
 function methodsHtml(doc: StudyDocument): string {
   const p = doc.plan.params;
-  const corruption = p.corruption || DEFAULT_CORRUPTION[doc.plan.task];
+  const corruption = planCorruption(doc.plan);
   const params: StudyTable = { id: 'methods-params', title: 'Parameters', columns: ['parameter', 'value'], rows: Object.entries(p).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') || '(task defaults)' : k === 'corruption' && v === '' ? `(task default: ${corruption})` : (v as Cell)]) };
   const models: StudyTable = {
     id: 'methods-models',

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { encodeTaskItems } from '../analysis/promptBatch';
 import { throwIfAborted } from '../analysis/progress';
 import { loadItems } from '../analysis/taskSource';
-import type { Corruption } from '../datasets/types';
 import { modelContentHash } from '../api/project/modelHash';
 import { toStoredItem } from '../api/project/taskItems';
 import { asEvalModel, predictionTable } from '../editing/compare';
@@ -17,7 +16,7 @@ import { singleTokenId } from '../services/prompt';
 import { openModel } from '../services/modelSession';
 import { datasetContentHash } from '../store/repos/datasets';
 import type { ModelContext } from './context';
-import type { StudyPlan } from './plan';
+import { planCorruption, type StudyPlan } from './plan';
 import { MODEL_SECTIONS } from './sections';
 import { mergePredictionRows, predictionsSection, type JudgedRow } from './sections/predictions';
 import type { StudySection } from './types';
@@ -85,7 +84,7 @@ export async function runStudy(plan: StudyPlan, opts: StudyRunOptions = {}): Pro
     const session = await openModel(spec.dir);
     try {
       backend = { name: session.backend.name, provider: session.backend.provider };
-      const items = await loadItems({ task: plan.task, n: p.n, seed: p.seed, split: p.split, templates: p.templates.length ? p.templates : undefined, corruption: (p.corruption || undefined) as Corruption | undefined }, session.tokenizer);
+      const items = await loadItems({ task: plan.task, n: p.n, seed: p.seed, split: p.split, templates: p.templates.length ? p.templates : undefined, corruption: planCorruption(plan) }, session.tokenizer);
       const ctx: ModelContext = { label: spec.label, session, task: plan.task, items, batch: encodeTaskItems(items, session.tokenizer, session.config), params: p, signal: opts.signal, found: { topHeads: [], headEffects: [], topMlp: null } };
       provenance.push({
         label: spec.label,
