@@ -329,4 +329,14 @@ export const RUNS_TRIED: readonly RunTried[] = [
     latestTop1: 1,
     note: "the binomial is learned weakly (logit diff 1.2, 27 of 28 pairs right) and by MLPs, not a head: MLP1 0.79 and MLP2 0.87 of 1.20 by direct logit attribution, L1H1 -0.58; the comparison decision is again L0H3 (0.39 'flip', 0.94 'premise'); best antonym score after MLP0 0.14 (L0H0, patching 0.001) against 0.07 for the averaged head",
   },
+  {
+    id: 'probe s1',
+    trainer: 'pytorch probe',
+    recipe: 'probe d2 with MLPs a quarter as wide (d_mlp 64): do narrow MLPs push the antonym into an OV circuit?',
+    steps: 5000,
+    antonymTop1: 1,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: "no: the word form 100% (logit diff 6.1) is decided by L1H0 and L0H0 (patching 0.73 and 0.70 'flip'), whose antonym scores are 0; L0H3 scores 0.86 after MLP0 but copies too (0.91) and the averaged head scores 0.82, so every OV circuit keeps the pair and none flips the side; L0H3's patching effect is 0.05",
+  },
 ];
