@@ -88,6 +88,11 @@ function top1Where(input: ModelCardInput, task: TaskName, templateMatches: (id: 
   return n > 0 ? hits / n : null;
 }
 
+/** One run's row in the card's table of runs tried. */
+export function runTriedRow(r: RunTried): string {
+  return row([r.id, r.trainer, r.recipe, r.steps, pctOrDash(r.antonymTop1), pctOrDash(r.ioiTop1), pctOrDash(r.latestTop1), r.note]);
+}
+
 /** The table of runs tried, this run last. */
 function runsSection(input: ModelCardInput): string[] {
   const runs = input.runsTried ?? [];
@@ -113,7 +118,7 @@ function runsSection(input: ModelCardInput): string[] {
     '',
     row(['run', 'trainer', 'recipe (what differs)', 'steps', 'antonym templates', 'IOI', 'latest', 'note']),
     row(['---', '---', '---', '---', '---', '---', '---', '---']),
-    ...[...runs, thisRun].map((r) => row([r.id, r.trainer, r.recipe, r.steps, pctOrDash(r.antonymTop1), pctOrDash(r.ioiTop1), pctOrDash(r.latestTop1), r.note])),
+    ...[...runs, thisRun].map(runTriedRow),
     '',
   ];
 }
