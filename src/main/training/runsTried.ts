@@ -339,4 +339,14 @@ export const RUNS_TRIED: readonly RunTried[] = [
     latestTop1: 1,
     note: "no: the word form 100% (logit diff 6.1) is decided by L1H0 and L0H0 (patching 0.73 and 0.70 'flip'), whose antonym scores are 0; L0H3 scores 0.86 after MLP0 but copies too (0.91) and the averaged head scores 0.82, so every OV circuit keeps the pair and none flips the side; L0H3's patching effect is 0.05",
   },
+  {
+    id: 'probe h2w',
+    trainer: 'pytorch probe',
+    recipe: "probe d2's batches with 2 heads per layer of width 32 instead of 4 of width 16 (room for an adjective's pair and side in one OV circuit)",
+    steps: 5000,
+    antonymTop1: 1,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: "the closest yet on the default form, still not far above the average: L1H0 has the 2nd largest patching effect (0.37 'flip', after L0H0 0.94) and antonym score 0.61 after MLP0, but it copies too (0.74), as do L0H0, L0H1 and L1H1 (0.71-0.86), so the averaged head scores 0.46; the word form 97% (logit diff 6.1)",
+  },
 ];
