@@ -1,6 +1,6 @@
 """PyTorch probe, part 2: replay a dump of scripts/probe/dump-batches.ts (same batches, same initial
 weights with 'ours', or GPT-2 init with 'gpt2') and print held-out top-1 every 250 steps.
-Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H antonym=1 (OV antonym scores at the end)
+Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H attn_only=1 (drop every MLP) antonym=1 (OV antonym scores at the end)
 save=FILE (final weights as JSON; scripts/probe/to-model-dir.ts makes a model folder of them). Not part of install or tests."""
 import json, math, sys, time, torch, torch.nn.functional as F
 torch.manual_seed(0)
@@ -12,6 +12,7 @@ L, H, D = cfg['nLayer'], int(opts.get('heads', cfg['nHead'])), cfg['dModel']; V 
 opts = dict(a.split('=') for a in sys.argv[3:])
 lr0 = float(opts.get('lr', 3e-3)); wd = float(opts.get('wd', 0.1)); steps = int(opts.get('steps', len(batches)))
 answer_only = opts.get('answer_only', '0') == '1'; sched = opts.get('sched', 'cos')
+attn_only = opts.get('attn_only', '0') == '1'
 P = {}
 if mode == 'ours':
     for k, v in P0.items(): P[k] = torch.tensor(v['data'], dtype=torch.float32).reshape(v['shape']).requires_grad_()
@@ -38,11 +39,13 @@ def fwd(ids):
         s = s.masked_fill(mask, float('-inf'))
         z = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, T, D)
         x = x + z @ P[p+'attn.c_proj.weight'] + P[p+'attn.c_proj.bias']
+        if attn_only: continue
         h = ln(x, P[p+'ln_2.weight'], P[p+'ln_2.bias'])
         m = F.gelu(h @ P[p+'mlp.c_fc.weight'] + P[p+'mlp.c_fc.bias'], approximate='tanh')
         x = x + m @ P[p+'mlp.c_proj.weight'] + P[p+'mlp.c_proj.bias']
     x = ln(x, P['ln_f.weight'], P['ln_f.bias'])
     return x @ P['wte.weight'].T
+if attn_only: P = {k: v for k, v in P.items() if not ('.mlp.' in k or '.ln_2.' in k)}
 decay = [v for k, v in P.items() if k.endswith('.weight') and ('c_attn' in k or 'c_proj' in k or 'c_fc' in k)]
 other = [v for k, v in P.items() if not any(v is d_ for d_ in decay)]
 opt = torch.optim.AdamW([{'params': decay, 'weight_decay': wd}, {'params': other, 'weight_decay': 0.0}], lr=lr0, betas=(0.9, 0.98), eps=1e-8)
@@ -78,6 +81,7 @@ for step in range(steps):
 
 # save=FILE: the trained weights as JSON ({name: {shape, data}}), for scripts/probe/to-model-dir.ts
 if 'save' in opts:
+    cfg = {**cfg, 'nHead': H, **({'attnOnly': True} if attn_only else {})}
     json.dump({'config': cfg, 'params': {k: {'shape': list(v.shape), 'data': v.detach().reshape(-1).tolist()} for k, v in P.items()}}, open(opts['save'], 'w'))
 
 # OV antonym scores (top-5 among names + comparatives), as the workbench's copyScores with input 'embed'

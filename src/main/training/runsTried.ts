@@ -369,4 +369,14 @@ export const RUNS_TRIED: readonly RunTried[] = [
     latestTop1: 1,
     note: "longer training makes every layer-0/1 head carry the adjective's pair (copying 0.77-0.88, antonym 0.25-0.46) and the averaged head follows, to 0.36; L0H0 decides (0.90 'flip', 0.95 'premise') with antonym score 0.25",
   },
+  {
+    id: 'probe ao1',
+    trainer: 'pytorch probe',
+    recipe: "probe d2's batches on an attention-only model (replay.py attn_only=1): with no MLP, can the antonym only be formed in OV circuits?",
+    steps: 5000,
+    antonymTop1: 1,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: "every task learned without MLPs (antonym templates logit diff 12.3; the word form 96% but logit diff only 0.6). Scores from token embeddings (no MLP0): L0H3 copies every comparative (copying 1.0) and, since a pair's two comparatives sit next to each other in the tied embedding, ranks the partner top-5 too (1.0); the averaged head follows it to 1.0. The word form's deciders L0H1 (0.80 'flip') and L1H0 (0.62) score 0 and 0.57; the default form's decider L0H2 (1.0 'flip', 0.90 'premise') copies nothing",
+  },
 ];
