@@ -1,6 +1,8 @@
 /** `--model DIR|ID [--download]`: a folder, or a Hugging Face id from the cache; --download fetches a missing one. */
 import type { DownloadProgress } from '../main/loader/hub';
+import { resolveModelSpec } from '../main/loader/hub';
 import { resolveModelDir } from '../main/services/modelSession';
+import { labelModels, type StudyModelSpec } from '../main/study/plan';
 import type { OptionSpec, OptionValues } from './command';
 
 export const MODEL_OPTION: OptionSpec = { model: { type: 'string', short: 'm' }, download: { type: 'boolean' } };
@@ -22,4 +24,14 @@ export function downloadProgressPrinter(stream: NodeJS.WriteStream = process.std
 
 export function modelDirFromOptions(values: OptionValues): Promise<string> {
   return resolveModelDir(values.model as string | undefined, { download: values.download === true, onProgress: downloadProgressPrinter() });
+}
+
+/** `study --models A [B ...]`: each a folder or a Hugging Face id (from the cache; --download fetches), labelled by folder name or id. */
+export async function studyModelsFromOptions(specs: readonly string[], values: OptionValues): Promise<StudyModelSpec[]> {
+  const resolved = [];
+  for (const spec of specs) resolved.push(await resolveModelSpec(spec, { download: values.download === true, onProgress: downloadProgressPrinter() }));
+  return labelModels(
+    resolved.map((r) => r.dir),
+    resolved.map((r) => (r.source === 'folder' ? undefined : r.name)),
+  );
 }

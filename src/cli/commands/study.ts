@@ -10,10 +10,11 @@ import { workbenchJobRegistry } from '../../main/jobs/handlers';
 import { JobRunner } from '../../main/jobs';
 import { ProjectStore } from '../../main/store';
 import { compareNumbers } from '../../main/study/compare';
-import { checkModelDirs, DEFAULT_PARAMS, labelModels, makePlan, STUDY_JOB_KIND, type StudyPlan } from '../../main/study/plan';
+import { checkModelDirs, DEFAULT_PARAMS, makePlan, STUDY_JOB_KIND, type StudyPlan } from '../../main/study/plan';
 import { recordSectionRuns, studyDocumentOf } from '../../main/study/project';
 import { readStudy } from '../../main/study/write';
 import { CliError, requireString, type Command, type OptionValues } from '../command';
+import { studyModelsFromOptions } from '../modelOption';
 
 /** A rerun must reproduce every number within this. */
 export const RERUN_TOLERANCE = 1e-6;
@@ -70,10 +71,11 @@ async function runInProject(plan: StudyPlan, outDir: string, projectFile: string
 export const studyCommand: Command = {
   name: 'study',
   summary: 'run the research outline on one or more models: report.html, figures (SVG), tables (CSV) and study.json in DIR; --rerun checks a study reproduces',
-  usage: 'study --task ioi|comparison|latest --models A [B ...] --out DIR [--project FILE] [--n 32] [--seed 0] [--split heldout] [--template ID] [--corruption NAME] [--top-heads 3] [--tau 0.05] [--ig-steps 5] [--rome-steps 20] [--prompts 5] [--param key=value] [--progress] | study --rerun DIR/study.json [--out DIR2]',
+  usage: 'study --task ioi|comparison|latest --models A [B ...] [--download] --out DIR [--project FILE] [--n 32] [--seed 0] [--split heldout] [--template ID] [--corruption NAME] [--top-heads 3] [--tau 0.05] [--ig-steps 5] [--rome-steps 20] [--prompts 5] [--param key=value] [--progress] | study --rerun DIR/study.json [--out DIR2]',
   options: {
     task: { type: 'string', short: 't' },
     models: { type: 'string', multiple: true },
+    download: { type: 'boolean' },
     out: { type: 'string', short: 'o' },
     project: { type: 'string' },
     rerun: { type: 'string' },
@@ -102,9 +104,9 @@ export const studyCommand: Command = {
       recorded = read.doc;
       outDir = path.resolve(typeof values.out === 'string' ? values.out : path.join(path.dirname(file), 'rerun'));
     } else {
-      const dirs = [...((values.models as string[] | undefined) ?? []), ...positionals];
-      if (dirs.length === 0) throw new CliError('give one or more models: --models A [B ...]');
-      plan = makePlan({ task: requireString(values, 'task'), models: labelModels(dirs), params: paramsFrom(values) }, 'study options');
+      const specs = [...((values.models as string[] | undefined) ?? []), ...positionals];
+      if (specs.length === 0) throw new CliError('give one or more models: --models A [B ...] (folders or Hugging Face ids)');
+      plan = makePlan({ task: requireString(values, 'task'), models: await studyModelsFromOptions(specs, values), params: paramsFrom(values) }, 'study options');
       outDir = path.resolve(requireString(values, 'out'));
     }
     checkModelDirs(plan);

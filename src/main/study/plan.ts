@@ -44,11 +44,15 @@ export class StudyPlanError extends Error {
   }
 }
 
-/** Labels from folder names, made unique with a suffix (two copies of "default-model" become "default-model", "default-model-2"). */
-export function labelModels(dirs: readonly string[]): StudyModelSpec[] {
+/**
+ * Labels from folder names, or from `names[i]` where given (a Hugging Face id, whose snapshot folder
+ * is named by a commit), made unique with a suffix (two copies of "default-model" become
+ * "default-model", "default-model-2").
+ */
+export function labelModels(dirs: readonly string[], names: readonly (string | undefined)[] = []): StudyModelSpec[] {
   const seen = new Map<string, number>();
-  return dirs.map((d) => {
-    const base = path.basename(path.resolve(d));
+  return dirs.map((d, i) => {
+    const base = names[i] ?? path.basename(path.resolve(d));
     const count = (seen.get(base) ?? 0) + 1;
     seen.set(base, count);
     return { label: count === 1 ? base : `${base}-${count}`, dir: path.resolve(d) };
