@@ -377,6 +377,6 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "every task learned without MLPs (antonym templates logit diff 12.3; the word form 96% but logit diff only 0.6). Scores from token embeddings (no MLP0): L0H3 copies every comparative (copying 1.0) and, since a pair's two comparatives sit next to each other in the tied embedding, ranks the partner top-5 too (1.0); the averaged head follows it to 1.0. The word form's deciders L0H1 (0.80 'flip') and L1H0 (0.62) score 0 and 0.57; the default form's decider L0H2 (1.0 'flip', 0.90 'premise') copies nothing",
+    note: "every task learned without MLPs (antonym templates logit diff 12.3; the word form 96% but logit diff only 0.6). Scores from token embeddings (no MLP0): L0H3 copies every comparative's pair, ranking both the word and its partner in the top 5 (copying 1.0, antonym 1.0), and the averaged head follows it to 1.0. The word form's deciders L0H1 (0.80 'flip') and L1H0 (0.62) score 0 and 0.57; the default form's decider L0H2 (1.0 'flip', 0.90 'premise') copies nothing",
   },
 ];
