@@ -1,6 +1,5 @@
-/** `--model DIR|ID [--download]`: a folder, or a Hugging Face id from the cache; --download fetches a missing one. */
-import type { DownloadProgress } from '../main/loader/hub';
-import { resolveModelSpec } from '../main/loader/hub';
+/** `--model DIR|ID [--download]` (and study's `--models`): a folder, or a Hugging Face id from the cache; --download fetches a missing one. */
+import { resolveModelSpec, type DownloadProgress } from '../main/loader/hub';
 import { resolveModelDir } from '../main/services/modelSession';
 import { labelModels, type StudyModelSpec } from '../main/study/plan';
 import type { OptionSpec, OptionValues } from './command';
