@@ -14,6 +14,9 @@ import { ApiError } from '../../src/shared/api/errors';
 import type { Progress } from '../../src/shared/api/protocol';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
 import { writeTaskModel } from '../helpers/taskModel';
+import { copyScores, type CopyScoreResult } from '../../src/main/analysis/copyScores';
+import { ANTONYM_PAIRS } from '../../src/main/datasets/words';
+import { openModel } from '../../src/main/services/modelSession';
 
 let dataDir: string;
 let modelDir: string;
@@ -176,6 +179,29 @@ describe('analyses as jobs', () => {
     expect((await router.invoke('run.list', {})).runs.length).toBe(runsBefore);
   });
 
+  it('copy scores default to the study\'s convention: input after MLP0, with the antonym pairs and the averaged head', async () => {
+    const outcome = await router.invoke('analysis.run', { datasetId, kind: 'copy-scores' });
+    expect(outcome.run.options).toMatchObject({ k: 5, input: 'mlp0', antonyms: true });
+    const result = outcome.result as CopyScoreResult;
+    // the candidates: the dataset's answers, then every comparative of the antonym pairs (an IOI dataset has none of them)
+    const session = await openModel(modelDir);
+    const id = (word: string): number => session.tokenizer.encode(word)[0];
+    const items = (await router.invoke('dataset.items', { datasetId, limit: 1000 })).items;
+    const answers = new Set(items.flatMap((it) => [id(it.correct), id(it.incorrect)]));
+    const pairs = ANTONYM_PAIRS.map((p) => [id(` ${p.comparative[0]}`), id(` ${p.comparative[1]}`)] as [number, number]);
+    expect(new Set(result.tokens.slice(0, answers.size))).toEqual(answers);
+    expect(result.tokens.slice(answers.size)).toEqual(pairs.flat());
+    // the same numbers as copyScores called directly on those candidates
+    const direct = await copyScores(session.model, result.tokens, { k: 5, input: 'mlp0', antonyms: pairs });
+    session.model.dispose();
+    expect(result.antonym).toEqual(direct.antonym);
+    expect(result.copying).toEqual(direct.copying);
+    expect(result.averageHead).toEqual(direct.averageHead);
+    const embed = (await router.invoke('analysis.run', { datasetId, kind: 'copy-scores', input: 'embed', antonyms: false })).result as CopyScoreResult;
+    expect(embed).toMatchObject({ input: 'embed', tokens: result.tokens.slice(0, answers.size) });
+    expect(embed.antonym).toBeUndefined();
+  });
+
   it('reports a failing job in plain words (no stack, no error class)', async () => {
     // The worker refuses k above the vocabulary (257 words); the schema allows up to 1000.
     const error = await failure(router.invoke('analysis.run', { datasetId, kind: 'copy-scores', k: 300 }));
@@ -204,7 +230,7 @@ describe('analyses as jobs', () => {
     const store = ProjectStore.open(file);
     try {
       expect(store.runs.list().map((r) => [r.id, r.status])).toEqual(runs.map((r) => [r.id, r.status]));
-      const done = runs.find((r) => r.status === 'done')!;
+      const done = runs.find((r) => r.status === 'done' && r.kind === 'logit-lens')!;
       expect(store.results.listForRun(done.id)[0].name).toBe('logit-lens');
     } finally {
       store.close();

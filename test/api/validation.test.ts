@@ -135,6 +135,8 @@ const SPECS: Record<OpName, Spec> = {
       int('neuron', 0, 1_000_000, false),
       enm('y', ['logit', 'attention'], false),
       int('k', 1, 1000, false),
+      enm('input', ['embed', 'mlp0'], false),
+      bool('antonyms'),
       str('template', 1, 200, false),
     ],
   },

@@ -103,6 +103,19 @@ describe('circuit-workbench analyze', () => {
     expect((track.data.stages as string[])).toEqual(['resid_pre L0', 'resid_pre L1', 'resid_post L1']);
   });
 
+  it('copy scores with antonym pairs: the text names the average head\'s antonym score and ranks heads by antonym score', () => {
+    const args = ['analyze', 'copy-scores', '--model', dir, '--task', 'comparison', '--n', '6', '--antonyms', '--input', 'mlp0'];
+    const json = runCli([...args, '--json']).json as { antonym: number[]; averageHead: { antonym: number }; shape: [number, number] };
+    const text = runCli(args);
+    expect(text.code, text.stderr).toBe(0);
+    const [head, ...rows] = text.stdout.trim().split('\n');
+    expect(head).toContain(`antonym ${json.averageHead.antonym.toFixed(3)};`);
+    const H = json.shape[1];
+    const listed = rows.map((row) => /L(\d+)H(\d+)/.exec(row)!).map((m) => Number(m[1]) * H + Number(m[2]));
+    const byAntonym = json.antonym.map((_, i) => i).sort((a, b) => json.antonym[b] - json.antonym[a]).slice(0, 8);
+    expect(listed.map((i) => json.antonym[i])).toEqual(byAntonym.map((i) => json.antonym[i]));
+  });
+
   it('errors name the problem: kind, option values, mixed lengths, bad dataset rows', async () => {
     expect(analyze('frobnicate', ['--task', 'ioi']).stderr).toMatch(/analyze needs a kind: one of logit-diff, .*\(got "frobnicate"\)/);
     expect(analyze('patch', ['--task', 'ioi', '--n', '2', '--target', 'neurons']).stderr).toMatch(/--target must be one of resid, attn, mlp, heads, head-pos, q, k, v, pattern, got "neurons"/);

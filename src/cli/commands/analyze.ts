@@ -3,7 +3,7 @@
  * a generated task. --json prints the result object the store saves and the UI draws.
  */
 import * as analysis from '../../main/analysis';
-import { antonymTokenPairs, answerTokens, loadItems, wordToken } from '../../main/analysis/taskSource';
+import { answerTokens, copyScoreCandidates, loadItems, wordToken } from '../../main/analysis/taskSource';
 import type { Corruption, Split } from '../../main/datasets';
 import { encodePrompt } from '../../main/services/prompt';
 import { openModel, type ModelSession } from '../../main/services/modelSession';
@@ -195,18 +195,19 @@ const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
   async 'copy-scores'(ctx) {
     const { session, values } = ctx;
     const words = list(values, 'tokens');
-    const useAntonyms = values.antonyms === true;
-    const pairs = useAntonyms ? antonymTokenPairs(session.tokenizer) : [];
-    let tokens = words.length > 0 ? words.map((w) => wordToken(session.tokenizer, w)) : answerTokens(await items(ctx), session.tokenizer);
-    tokens = [...new Set([...tokens, ...pairs.flat()])];
+    const base = words.length > 0 ? words.map((w) => wordToken(session.tokenizer, w)) : answerTokens(await items(ctx), session.tokenizer);
+    const { tokens, antonyms: pairs } = copyScoreCandidates(base, session.tokenizer, values.antonyms === true);
     const input = oneOf<analysis.CopyInput>(values, 'input', ['embed', 'mlp0'], 'embed');
     const r = await analysis.copyScores(session.model, tokens, { ...ctx, k: optionalInt(values, 'k', 5), input, antonyms: pairs });
     const H = r.shape[1];
-    const ranked = r.copying.map((_, i) => i).sort((a, b) => r.copying[b] - r.copying[a]).slice(0, 8);
+    // with antonym pairs the question is which head is the antonym head: rank by that score
+    const rankBy = r.antonym ?? r.copying;
+    const ranked = rankBy.map((_, i) => i).sort((a, b) => rankBy[b] - rankBy[a]).slice(0, 8);
+    const averageAntonym = r.averageHead.antonym === undefined ? '' : `, antonym ${fmt(r.averageHead.antonym)}`;
     return {
       data: r,
       text: [
-        `${tokens.length} tokens, top-${r.k}, input ${input}; average head: copying ${fmt(r.averageHead.copying)}, negative ${fmt(r.averageHead.negative)}; chance ${fmt(r.chance)}`,
+        `${tokens.length} tokens, top-${r.k}, input ${input}; average head: copying ${fmt(r.averageHead.copying)}, negative ${fmt(r.averageHead.negative)}${averageAntonym}; chance ${fmt(r.chance)}`,
         ...ranked.map((i) => `  L${Math.floor(i / H)}H${i % H}  copying ${fmt(r.copying[i])}  negative ${fmt(r.negative[i])}${r.antonym ? `  antonym ${fmt(r.antonym[i])}` : ''}`),
       ].join('\n'),
     };

@@ -12,13 +12,14 @@
  * - antonym: for antonym pairs (a, b), fraction of both directions where the partner is in the top k.
  * The average head (the OV matrices of all heads averaged) gives the baseline; chance is k / V.
  */
+import type { COPY_INPUTS } from '../../shared/api/analysisKinds';
 import type { HookedGPT2 } from '../engine/model';
 import { activate } from '../engine/layers';
 import { tf, type Tensor } from '../engine/tf';
 import { AnalysisError, Progress, type AnalysisOptions } from './progress';
 import { layerNorm } from './residualMath';
 
-export type CopyInput = 'embed' | 'mlp0';
+export type CopyInput = (typeof COPY_INPUTS)[number];
 
 export interface CopyScoreOptions extends AnalysisOptions {
   k?: number;

@@ -85,3 +85,9 @@ export function antonymTokenPairs(tokenizer: Tokenizer): [number, number][] {
   }
   return out;
 }
+
+/** Copy-score candidates: `base` tokens, then (with antonyms) every antonym pair's comparatives not already there; the pairs to score. */
+export function copyScoreCandidates(base: readonly number[], tokenizer: Tokenizer, withAntonyms: boolean): { tokens: number[]; antonyms: [number, number][] } {
+  const antonyms = withAntonyms ? antonymTokenPairs(tokenizer) : [];
+  return { tokens: [...new Set([...base, ...antonyms.flat()])], antonyms };
+}

@@ -15,6 +15,8 @@ export const PATCH_METHOD_NAMES = ['exact', 'atp'] as const;
 export const PATCH_METHOD_LABELS: Record<(typeof PATCH_METHOD_NAMES)[number], string> = { exact: 'exact (every cell)', atp: 'attribution (AtP*), top cells verified' };
 export const METRIC_NAMES = ['logit-diff', 'kl'] as const;
 export const CORRELATION_Y = ['logit', 'attention'] as const;
+/** What copy scores feed a head's OV circuit: token embeddings, or the residual after MLP0 (the IOI paper's convention). */
+export const COPY_INPUTS = ['embed', 'mlp0'] as const;
 
 export const DISCOVERY_METHODS = ['acdc', 'eap', 'eap-ig', 'path-patching'] as const;
 export type DiscoveryMethod = (typeof DISCOVERY_METHODS)[number];

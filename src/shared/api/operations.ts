@@ -6,6 +6,7 @@
  */
 import {
   ANALYSIS_KINDS,
+  COPY_INPUTS,
   CORRELATION_Y,
   DISCOVERY_METHODS,
   METRIC_NAMES,
@@ -177,6 +178,10 @@ export const operations = {
       neuron: optional(integer({ min: 0, max: 1_000_000 })),
       y: optional(oneOf(CORRELATION_Y)),
       k: optional(integer({ min: 1, max: 1000 })),
+      /** Copy scores: the OV circuits' input (default: after MLP0; token embeddings on an attention-only model). */
+      input: optional(oneOf(COPY_INPUTS)),
+      /** Copy scores: score the antonym pairs too (their comparatives join the candidates; default true). */
+      antonyms: optional(boolean()),
       /**
        * Analyse only the items of this template (default: all; position-resolved results then come
        * one panel per template). `item` counts within the chosen template's items.

@@ -12,6 +12,7 @@ import {
   namedPositions,
   neuroscope,
   positionLabels,
+  type CopyInput,
   type CorrelationY,
   type MetricKind,
   type PatchDirection,
@@ -24,7 +25,7 @@ import type { PatchOptions } from '../../analysis/patching';
 import { lensTopTokens } from '../../analysis/lensTopTokens';
 import { positionGroups, slotPositions } from '../../analysis/positionGroups';
 import { dlaPanels, isPositionalTarget, patchingPanels } from '../../analysis/positionPanels';
-import { answerTokens } from '../../analysis/taskSource';
+import { answerTokens, copyScoreCandidates } from '../../analysis/taskSource';
 import { encodePrompt } from '../../services/prompt';
 import type { Json } from '../../store';
 import type { JobContext, JobOutput } from '../types';
@@ -66,6 +67,9 @@ export interface CorrelationJobParams extends DatasetJobParams {
 }
 export interface CopyScoresJobParams extends DatasetJobParams {
   k?: number;
+  input?: CopyInput;
+  /** Score the antonym pairs too (their comparatives join the answer tokens as candidates). */
+  antonyms?: boolean;
 }
 export interface NeuroscopeJobParams extends DatasetJobParams {
   layer: number;
@@ -159,8 +163,8 @@ export async function correlationJob(params: CorrelationJobParams, ctx: JobConte
 
 export async function copyScoresJob(params: CopyScoresJobParams, ctx: JobContext): Promise<JobOutput> {
   return withModel(params, ctx, 'copy-scores', async (s) => {
-    const tokens = answerTokens(params.items, s.tokenizer);
-    const result = await copyScores(s.model, tokens, { k: params.k, signal: ctx.signal, onProgress: unitProgress(ctx, 'Copy scores') });
+    const { tokens, antonyms } = copyScoreCandidates(answerTokens(params.items, s.tokenizer), s.tokenizer, params.antonyms === true);
+    const result = await copyScores(s.model, tokens, { k: params.k, input: params.input, antonyms, signal: ctx.signal, onProgress: unitProgress(ctx, 'Copy scores') });
     return { ...result, tokenLabels: s.tokenizer.tokenStrings(tokens) };
   });
 }

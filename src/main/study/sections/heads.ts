@@ -6,7 +6,7 @@
  */
 import { copyScores } from '../../analysis/copyScores';
 import { headCorrelation, type CorrelationResult } from '../../analysis/correlation';
-import { answerTokens, antonymTokenPairs } from '../../analysis/taskSource';
+import { answerTokens, copyScoreCandidates } from '../../analysis/taskSource';
 import { headLabel, idOf, section, type SectionRunner } from '../context';
 import { grid, topIndices } from './patching';
 
@@ -16,8 +16,7 @@ export const headsSection: SectionRunner = async (ctx) => {
   const H = config.nHead;
   const correlations: CorrelationResult[] = [];
   for (const t of ctx.found.topHeads) correlations.push(await headCorrelation(model, ctx.batch, t.layer, t.head, { signal: ctx.signal, y: 'logit', side: 'clean' }));
-  const pairs = antonymTokenPairs(tokenizer);
-  const tokens = [...new Set([...answerTokens(ctx.items, tokenizer), ...pairs.flat()])];
+  const { tokens, antonyms: pairs } = copyScoreCandidates(answerTokens(ctx.items, tokenizer), tokenizer, true);
   const input = config.attnOnly ? 'embed' : 'mlp0';
   const scores = await copyScores(model, tokens, { signal: ctx.signal, k: ctx.params.copyK, input, antonyms: pairs });
   const fromEmbed = input === 'embed' ? scores : await copyScores(model, tokens, { signal: ctx.signal, k: ctx.params.copyK, input: 'embed', antonyms: pairs });
