@@ -279,6 +279,24 @@ describe('issue 14 in the browser at 1280x720', () => {
     await shot('14-logit-lens-top-tokens');
   });
 
+  it('shows copy scores with the antonym column and the averaged head as the reference row', async () => {
+    await page.getByTestId('open-analyses').click();
+    await page.getByTestId('analysis-kind').selectOption('copy-scores');
+    expect(await page.getByTestId('analysis-antonyms').isChecked()).toBe(true);
+    await page.getByTestId('analysis-run').click();
+    const table = page.locator('[data-testid="table-panel"][data-panel="copy-scores"]').first();
+    await table.waitFor({ timeout: 60_000 });
+    expect(await table.locator('header span').first().textContent()).toContain('input after MLP0');
+    // each score column carries its metric's info button ("i") after the name
+    expect(await table.locator('th').allTextContents()).toEqual(['head', 'copying', 'negative', 'antonym'].map((c) => expect.stringMatching(new RegExp(`^${c}`))));
+    // one row per head of the model (its config on disk), then the averaged head
+    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { n_layer: number; n_head: number };
+    const rows = table.locator('tbody tr');
+    expect(await rows.count()).toBe(config.n_layer * config.n_head + 1);
+    expect(await rows.last().locator('td').first().textContent()).toBe('averaged head (all OV matrices averaged)');
+    await shot('14-copy-scores-antonym');
+  });
+
   it('shows every head\'s attention for a typed prompt, and enlarges one on click', async () => {
     await page.getByTestId('open-analyses').click();
     await page.getByTestId('analysis-kind').selectOption('attention');

@@ -73,6 +73,30 @@ describe('result panels', () => {
     expect(panel.rows.map((row) => row[0])).toEqual(['L0H1', 'L0H2', 'L0H0']);
   });
 
+  it('ranks copy scores by antonym score when antonym pairs were scored, with the averaged head as the last row and the input in the title', () => {
+    const r: CopyScoresView = {
+      kind: 'copy-scores',
+      k: 5,
+      shape: [1, 3],
+      copying: [0.9, 0.1, 0.5],
+      negative: [0, 0.3, 0],
+      antonym: [0.2, 0.7, 0.4],
+      chance: 0.02,
+      input: 'mlp0',
+      averageHead: { copying: 0.6, negative: 0.05, antonym: 0.1 },
+    };
+    const [panel] = resultPanels(r);
+    if (panel.type !== 'table') throw new Error('expected a table');
+    expect(panel.title).toBe('Copy scores (top-5, input after MLP0, chance 0.020)');
+    expect(panel.columns).toEqual(['head', 'copying', 'negative', 'antonym']);
+    expect(panel.rows).toEqual([
+      ['L0H1', 0.1, 0.3, 0.7],
+      ['L0H2', 0.5, 0, 0.4],
+      ['L0H0', 0.9, 0, 0.2],
+      ['averaged head (all OV matrices averaged)', 0.6, 0.05, 0.1],
+    ]);
+  });
+
   it('shades tokens by activation sign and size', () => {
     expect(tokenShade(2, 4)).toBe('rgba(110, 168, 254, 0.500)');
     expect(tokenShade(-8, 4)).toBe('rgba(242, 139, 130, 1.000)');

@@ -125,7 +125,7 @@ export const METRIC_DEFINITIONS = {
   'copy-score.copying': {
     label: 'Copy score',
     definition: 'Fraction of candidate tokens that a head\'s OV circuit maps to themselves among its top k logits.',
-    formula: 'fraction of tokens t with t in top-k of (LN(W_E[t]) W_V^h W_O^h) W_U',
+    formula: 'fraction of tokens t with t in top-k of (LN(x_t) W_V^h W_O^h) W_U; x_t = W_E[t] (input embed) or W_E[t] + MLP0(W_E[t]) (input mlp0)',
     unit: 'fraction of candidate tokens',
     relativeTo: 'chance = k / vocabulary size; the average head is the baseline',
     better: 'higher',
@@ -133,16 +133,16 @@ export const METRIC_DEFINITIONS = {
   'copy-score.negative': {
     label: 'Negative copy score',
     definition: 'Fraction of candidate tokens that a head\'s OV circuit pushes to the bottom k logits (suppresses).',
-    formula: 'fraction of tokens t with t in bottom-k of (LN(W_E[t]) W_V^h W_O^h) W_U',
+    formula: 'fraction of tokens t with t in bottom-k of (LN(x_t) W_V^h W_O^h) W_U; x_t as for the copy score',
     unit: 'fraction of candidate tokens',
     relativeTo: 'chance = k / vocabulary size; the average head is the baseline',
   },
   'copy-score.antonym': {
     label: 'Antonym score',
     definition: 'Fraction of antonym pairs (both directions) whose partner lands in the top k logits of a head\'s OV circuit.',
-    formula: 'fraction of (a, b) with b in top-k of OV(a), counted both ways',
+    formula: 'fraction of (a, b) with b in top-k of (LN(x_a) W_V^h W_O^h) W_U, counted both ways; x_a as for the copy score',
     unit: 'fraction of antonym pairs',
-    relativeTo: 'chance = k / vocabulary size',
+    relativeTo: 'chance = k / vocabulary size; the averaged head (all OV matrices averaged) is the baseline',
   },
   'neuron-activation': {
     label: 'Neuron activation',

@@ -236,9 +236,14 @@ function copyScorePanels(r: CopyScoresView): ResultPanel[] {
     const i = l * H + h;
     rows.push([`L${l}H${h}`, r.copying[i], r.negative[i], ...(r.antonym ? [r.antonym[i]] : [])]);
   }
-  rows.sort((a, b) => Number(b[1]) - Number(a[1]));
+  // with antonym pairs the question is which head is the antonym head: rank by that score
+  const rankColumn = r.antonym ? 3 : 1;
+  rows.sort((a, b) => Number(b[rankColumn]) - Number(a[rankColumn]));
+  const avg = r.averageHead;
+  if (avg) rows.push(['averaged head (all OV matrices averaged)', avg.copying, avg.negative, ...(r.antonym ? [avg.antonym ?? null] : [])]);
   const columnMetrics = [null, 'copy-score.copying', 'copy-score.negative', ...(r.antonym ? ['copy-score.antonym'] : [])];
-  return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows), columnMetrics }];
+  const input = r.input === 'mlp0' ? ', input after MLP0' : r.input === 'embed' ? ', input token embeddings' : '';
+  return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}${input}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows), columnMetrics }];
 }
 
 function neuroscopePanels(r: NeuroscopeView): ResultPanel[] {

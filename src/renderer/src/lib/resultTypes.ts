@@ -98,6 +98,10 @@ export interface CopyScoresView {
   negative: number[];
   antonym?: number[];
   chance: number;
+  /** What the OV circuits read: 'embed' (token embeddings) or 'mlp0' (the residual after MLP0). */
+  input?: string;
+  /** The outline's reference: the scores of every head's OV matrix averaged into one. */
+  averageHead?: { copying: number; negative: number; antonym?: number };
 }
 
 export interface NeuroscopeView {

@@ -1,5 +1,5 @@
 /** The analysis launcher: pick a dataset, an analysis and its options, run it as a job. */
-import type { AnalysisKind } from '../../../shared/api/analysisKinds';
+import type { AnalysisKind, COPY_INPUTS } from '../../../shared/api/analysisKinds';
 import type { ParamsOf } from '../../../shared/api/operations';
 import type { RunOutcome } from '../../../shared/api/projectTypes';
 import type { JobsState } from './jobs.svelte';
@@ -26,6 +26,10 @@ export class AnalysisLauncher {
   neuron = $state(0);
   y = $state<'logit' | 'attention'>('attention');
   k = $state(5);
+  /** Copy scores: the OV circuits' input ('' = the model's convention: after MLP0, token embeddings without MLPs). */
+  copyInput = $state<(typeof COPY_INPUTS)[number] | ''>('');
+  /** Copy scores: score the antonym pairs (their comparatives join the candidates). */
+  antonyms = $state(true);
   error = $state<string | null>(null);
   busy = $state(false);
   readonly #jobs: JobsState;
@@ -55,7 +59,7 @@ export class AnalysisLauncher {
       case 'correlation':
         return { ...base, layer: this.layer, head: this.head, y: this.y };
       case 'copy-scores':
-        return { ...base, k: this.k };
+        return { ...base, k: this.k, antonyms: this.antonyms, ...(this.copyInput ? { input: this.copyInput } : {}) };
       case 'neuroscope':
         return { ...base, layer: this.layer, neuron: this.neuron, k: this.k };
     }

@@ -15,6 +15,8 @@ export interface NodeFacts {
   dlaRun: number | null;
   copying: number | null;
   negative: number | null;
+  /** The head's antonym score and the averaged head's, when the copy-score run scored antonym pairs. */
+  antonym: { head: number; averagedHead: number | null } | null;
   /** Where the head looks from the last position of the attention run's prompt (its top source token). */
   topAttended: { token: string; position: number; prob: number } | null;
   /** Which analyses to run to see more. */
@@ -52,7 +54,7 @@ export class InspectorData {
   facts(nodeId: string, shape: ModelShape): NodeFacts | null {
     const info = parseNodeId(nodeId, shape);
     if (!info) return null;
-    const facts: NodeFacts = { label: info.label, attention: null, dla: null, dlaRun: null, copying: null, negative: null, topAttended: null, missing: [] };
+    const facts: NodeFacts = { label: info.label, attention: null, dla: null, dlaRun: null, copying: null, negative: null, antonym: null, topAttended: null, missing: [] };
     if (info.kind !== 'head') return facts;
     const l = info.layer;
     const h = info.head ?? 0;
@@ -76,6 +78,8 @@ export class InspectorData {
     if (copy?.kind === 'copy-scores') {
       facts.copying = copy.copying[i] ?? null;
       facts.negative = copy.negative[i] ?? null;
+      const antonym = copy.antonym?.[i];
+      if (antonym !== undefined) facts.antonym = { head: antonym, averagedHead: copy.averageHead?.antonym ?? null };
     } else facts.missing.push('copy scores');
     return facts;
   }
