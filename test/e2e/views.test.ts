@@ -295,6 +295,22 @@ describe('issue 14 in the browser at 1280x720', () => {
     expect(await rows.count()).toBe(config.n_layer * config.n_head + 1);
     expect(await rows.last().locator('td').first().textContent()).toBe('averaged head (all OV matrices averaged)');
     await shot('14-copy-scores-antonym');
+    // the circuit's inspector shows a head's antonym score beside the averaged head's, from this run
+    const cellNumber = async (row: ReturnType<typeof rows.last>): Promise<number> => Number((await row.locator('td').last().textContent())!.trim());
+    const headRow = (label: string) => rows.filter({ has: page.locator('td', { hasText: new RegExp(`^${label}$`) }) });
+    // the circuit's head with the largest antonym score, so a zero shown for the wrong head cannot pass
+    const scored = await Promise.all(['L0H1', 'L1H2', 'L1H3'].map(async (label) => ({ label, value: await cellNumber(headRow(label)) })));
+    const best = scored.reduce((a, b) => (b.value > a.value ? b : a));
+    expect(best.value).toBeGreaterThan(0);
+    const averaged = await cellNumber(rows.last());
+    await page.getByRole('tab', { name: 'Circuit: Circuit 1' }).click();
+    // a click on the empty canvas clears the earlier tests' selection; then the head alone is selected
+    const canvas = (await page.getByTestId('graph-canvas').boundingBox())!;
+    await page.mouse.click(canvas.x + 8, canvas.y + 8);
+    const p = await nodePoint(id(best.label));
+    await page.mouse.click(p.x, p.y);
+    await page.getByTestId('inspector-antonym').waitFor();
+    expect(await page.getByTestId('inspector-antonym').textContent()).toBe(`${best.value.toFixed(3)} (averaged head ${averaged.toFixed(3)})`);
   });
 
   it('shows every head\'s attention for a typed prompt, and enlarges one on click', async () => {
