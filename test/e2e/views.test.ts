@@ -283,6 +283,7 @@ describe('issue 14 in the browser at 1280x720', () => {
     await page.getByTestId('open-analyses').click();
     await page.getByTestId('analysis-kind').selectOption('copy-scores');
     expect(await page.getByTestId('analysis-antonyms').isChecked()).toBe(true);
+    await shot('14-copy-scores-form');
     await page.getByTestId('analysis-run').click();
     const table = page.locator('[data-testid="table-panel"][data-panel="copy-scores"]').first();
     await table.waitFor({ timeout: 60_000 });
