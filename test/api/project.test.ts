@@ -179,7 +179,7 @@ describe('analyses as jobs', () => {
     expect((await router.invoke('run.list', {})).runs.length).toBe(runsBefore);
   });
 
-  it('copy scores default to the study\'s convention: input after MLP0, with the antonym pairs and the averaged head', async () => {
+  it('copy scores default to the study\'s convention: input after MLP0, with the antonym pairs and the average head', async () => {
     const outcome = await router.invoke('analysis.run', { datasetId, kind: 'copy-scores' });
     expect(outcome.run.options).toMatchObject({ k: 5, input: 'mlp0', antonyms: true });
     const result = outcome.result as CopyScoreResult;

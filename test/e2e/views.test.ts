@@ -279,7 +279,7 @@ describe('issue 14 in the browser at 1280x720', () => {
     await shot('14-logit-lens-top-tokens');
   });
 
-  it('shows copy scores with the antonym column and the averaged head as the reference row', async () => {
+  it('shows copy scores with the antonym column and the average head as the reference row', async () => {
     await page.getByTestId('open-analyses').click();
     await page.getByTestId('analysis-kind').selectOption('copy-scores');
     expect(await page.getByTestId('analysis-antonyms').isChecked()).toBe(true);
@@ -290,13 +290,13 @@ describe('issue 14 in the browser at 1280x720', () => {
     expect(await table.locator('header span').first().textContent()).toContain('input after MLP0');
     // each score column carries its metric's info button ("i") after the name
     expect(await table.locator('th').allTextContents()).toEqual(['head', 'copying', 'negative', 'antonym'].map((c) => expect.stringMatching(new RegExp(`^${c}`))));
-    // one row per head of the model (its config on disk), then the averaged head
+    // one row per head of the model (its config on disk), then the average head
     const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { n_layer: number; n_head: number };
     const rows = table.locator('tbody tr');
     expect(await rows.count()).toBe(config.n_layer * config.n_head + 1);
-    expect(await rows.last().locator('td').first().textContent()).toBe('averaged head (all OV matrices averaged)');
+    expect(await rows.last().locator('td').first().textContent()).toBe('average head (all OV matrices averaged)');
     await shot('14-copy-scores-antonym');
-    // the circuit's inspector shows a head's antonym score beside the averaged head's, from this run
+    // the circuit's inspector shows a head's antonym score beside the average head's, from this run
     const cellNumber = async (row: ReturnType<typeof rows.last>): Promise<number> => Number((await row.locator('td').last().textContent())!.trim());
     const headRow = (label: string) => rows.filter({ has: page.locator('td', { hasText: new RegExp(`^${label}$`) }) });
     // the circuit's head with the largest antonym score, so a zero shown for the wrong head cannot pass
@@ -311,7 +311,7 @@ describe('issue 14 in the browser at 1280x720', () => {
     const p = await nodePoint(id(best.label));
     await page.mouse.click(p.x, p.y);
     await page.getByTestId('inspector-antonym').waitFor();
-    expect(await page.getByTestId('inspector-antonym').textContent()).toBe(`${best.value.toFixed(3)} (averaged head ${averaged.toFixed(3)})`);
+    expect(await page.getByTestId('inspector-antonym').textContent()).toBe(`${best.value.toFixed(3)} (average head ${averaged.toFixed(3)})`);
   });
 
   it('shows every head\'s attention for a typed prompt, and enlarges one on click', async () => {

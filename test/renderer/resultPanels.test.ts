@@ -73,7 +73,7 @@ describe('result panels', () => {
     expect(panel.rows.map((row) => row[0])).toEqual(['L0H1', 'L0H2', 'L0H0']);
   });
 
-  it('ranks copy scores by antonym score when antonym pairs were scored, with the averaged head as the last row and the input in the title', () => {
+  it('ranks copy scores by antonym score when antonym pairs were scored, with the average head as the last row and the input in the title', () => {
     const r: CopyScoresView = {
       kind: 'copy-scores',
       k: 5,
@@ -93,7 +93,7 @@ describe('result panels', () => {
       ['L0H1', 0.1, 0.3, 0.7],
       ['L0H2', 0.5, 0, 0.4],
       ['L0H0', 0.9, 0, 0.2],
-      ['averaged head (all OV matrices averaged)', 0.6, 0.05, 0.1],
+      ['average head (all OV matrices averaged)', 0.6, 0.05, 0.1],
     ]);
   });
 

@@ -142,7 +142,7 @@ export const METRIC_DEFINITIONS = {
     definition: 'Fraction of antonym pairs (both directions) whose partner lands in the top k logits of a head\'s OV circuit.',
     formula: 'fraction of (a, b) with b in top-k of (LN(x_a) W_V^h W_O^h) W_U, counted both ways; x_a as for the copy score',
     unit: 'fraction of antonym pairs',
-    relativeTo: 'chance = k / vocabulary size; the averaged head (all OV matrices averaged) is the baseline',
+    relativeTo: 'chance = k / vocabulary size; the average head (all OV matrices averaged) is the baseline',
   },
   'neuron-activation': {
     label: 'Neuron activation',

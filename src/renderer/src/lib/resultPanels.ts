@@ -240,7 +240,7 @@ function copyScorePanels(r: CopyScoresView): ResultPanel[] {
   const rankColumn = r.antonym ? 3 : 1;
   rows.sort((a, b) => Number(b[rankColumn]) - Number(a[rankColumn]));
   const avg = r.averageHead;
-  if (avg) rows.push(['averaged head (all OV matrices averaged)', avg.copying, avg.negative, ...(r.antonym ? [avg.antonym ?? null] : [])]);
+  if (avg) rows.push(['average head (all OV matrices averaged)', avg.copying, avg.negative, ...(r.antonym ? [avg.antonym ?? null] : [])]);
   const columnMetrics = [null, 'copy-score.copying', 'copy-score.negative', ...(r.antonym ? ['copy-score.antonym'] : [])];
   const input = r.input === 'mlp0' ? ', input after MLP0' : r.input === 'embed' ? ', input token embeddings' : '';
   return [{ type: 'table', id: 'copy-scores', title: `Copy scores (top-${r.k}${input}, chance ${r.chance.toFixed(3)})`, columns, rows, csv: toCsv(columns, rows), columnMetrics }];

@@ -15,8 +15,8 @@ export interface NodeFacts {
   dlaRun: number | null;
   copying: number | null;
   negative: number | null;
-  /** The head's antonym score and the averaged head's, when the copy-score run scored antonym pairs. */
-  antonym: { head: number; averagedHead: number | null } | null;
+  /** The head's antonym score and the average head's, when the copy-score run scored antonym pairs. */
+  antonym: { head: number; averageHead: number | null } | null;
   /** Where the head looks from the last position of the attention run's prompt (its top source token). */
   topAttended: { token: string; position: number; prob: number } | null;
   /** Which analyses to run to see more. */
@@ -79,7 +79,7 @@ export class InspectorData {
       facts.copying = copy.copying[i] ?? null;
       facts.negative = copy.negative[i] ?? null;
       const antonym = copy.antonym?.[i];
-      if (antonym !== undefined) facts.antonym = { head: antonym, averagedHead: copy.averageHead?.antonym ?? null };
+      if (antonym !== undefined) facts.antonym = { head: antonym, averageHead: copy.averageHead?.antonym ?? null };
     } else facts.missing.push('copy scores');
     return facts;
   }
