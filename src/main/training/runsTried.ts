@@ -137,7 +137,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'adding the subject form after the antonym transition keeps it (100%) and learns the subject form (100%); the probe\'s own OV score (top-5 of names and comparatives, against the mean head, not the averaged head) gave L1H0 and L1H1 0.25 against 0.077',
+    note: 'adding the subject form after the antonym transition keeps it (100%) and learns the subject form (100%); the probe\'s own OV score (top-5 of names and comparatives, against the mean head, not the average head) gave L1H0 and L1H1 0.25 against 0.077',
   },
   {
     id: 'tF (restrictTemplatesUntil 2000)',
@@ -147,7 +147,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'subject form 100% too (logit diff 11.7), but copyScores finds no OV antonym head (best 0.07, averaged head 0.11): not shipped',
+    note: 'subject form 100% too (logit diff 11.7), but copyScores finds no OV antonym head (best 0.07, average head 0.11): not shipped',
   },
   {
     id: 'probe v1',
@@ -157,7 +157,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'subject form 100%; judged by the workbench itself (scripts/probe/to-model-dir.ts, copyScores over the whole vocabulary): best head antonym score 0.11 (L1H1) against 0.14 for the averaged head, no OV antonym head',
+    note: 'subject form 100%; judged by the workbench itself (scripts/probe/to-model-dir.ts, copyScores over the whole vocabulary): best head antonym score 0.11 (L1H1) against 0.14 for the average head, no OV antonym head',
   },
   {
     id: 'probe v5',
@@ -167,7 +167,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 0.755,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'heads with antonym scores appear (L0H0 0.29, L1H0 and L1H1 0.25) but the averaged head scores 0.43, higher than any one head; the antonym templates learned more slowly (75.5% at 3,000)',
+    note: 'heads with antonym scores appear (L0H0 0.29, L1H0 and L1H1 0.25) but the average head scores 0.43, higher than any one head; the antonym templates learned more slowly (75.5% at 3,000)',
   },
   {
     id: 'probe v6',
@@ -177,7 +177,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'every template 100% (antonym templates logit diff 15.4); L0H0 reaches antonym score 0.54 with copying 0.75, but the averaged head reaches 0.54 too, and L0H0\'s patching effect is 0.013: the averaged head rises with the heads, so still no head far above it. From the residual after MLP0 (the IOI paper\'s input) L1H0 scores 0.43 against 0.036 for the averaged head, but its patching effect (0.13) is 5th of 12; on the word form (not trained; 100%, logit diff 1.5) L0H2 and L0H3 decide (0.95 \'flip\', 0.87 \'premise\') and L1H0\'s effect is 0.01',
+    note: 'every template 100% (antonym templates logit diff 15.4); L0H0 reaches antonym score 0.54 with copying 0.75, but the average head reaches 0.54 too, and L0H0\'s patching effect is 0.013: the average head rises with the heads, so still no head far above it. From the residual after MLP0 (the IOI paper\'s input) L1H0 scores 0.43 against 0.036 for the average head, but its patching effect (0.13) is 5th of 12; on the word form (not trained; 100%, logit diff 1.5) L0H2 and L0H3 decide (0.95 \'flip\', 0.87 \'premise\') and L1H0\'s effect is 0.01',
   },
   {
     id: 'probe v7',
@@ -187,7 +187,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 0.73,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'antonym scores rise (L0H0 0.75, L1H0 0.71) and so does the averaged head, to 1.0: every head\'s OV keeps adjective identity (copying 0.67-0.90), so their average ranks the partner top-5 everywhere; the antonym templates fell to 73%',
+    note: 'antonym scores rise (L0H0 0.75, L1H0 0.71) and so does the average head, to 1.0: every head\'s OV keeps adjective identity (copying 0.67-0.90), so their average ranks the partner top-5 everywhere; the antonym templates fell to 73%',
   },
   {
     id: 'probe rD',
@@ -217,7 +217,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 0.995,
     latestTop1: 1,
-    note: "one head (L0H2) carries the decision ('flip' 0.99, 'premise' 0.87) and copies nothing (0.07); best antonym score after MLP0 0.14 (L0H0, patching 0) against 0.036 for the averaged head",
+    note: "one head (L0H2) carries the decision ('flip' 0.99, 'premise' 0.87) and copies nothing (0.07); best antonym score after MLP0 0.14 (L0H0, patching 0) against 0.036 for the average head",
   },
   {
     id: 'probe w4',
@@ -227,7 +227,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'antonym scores after MLP0: L1H0 0.36, L0H3 0.32 against 0.14 for the averaged head; the decision is again one head (L0H2, patching 0.96) that copies nothing; L1H0\'s patching effect 0.15 is 6th of 12',
+    note: 'antonym scores after MLP0: L1H0 0.36, L0H3 0.32 against 0.14 for the average head; the decision is again one head (L0H2, patching 0.96) that copies nothing; L1H0\'s patching effect 0.15 is 6th of 12',
   },
   {
     id: 'probe t1',
@@ -247,7 +247,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "two-premises learned (95% top-1, logit diff 12.9), but by matching the premise through the pair in attention and moving only the side bit: the adjective reader L0H0 (patching 0.86 'flip', 0.90 'premise' on two premises) has antonym score 0 after MLP0; best antonym score 0.14 (L1H0) against 0.071 for the averaged head",
+    note: "two-premises learned (95% top-1, logit diff 12.9), but by matching the premise through the pair in attention and moving only the side bit: the adjective reader L0H0 (patching 0.86 'flip', 0.90 'premise' on two premises) has antonym score 0 after MLP0; best antonym score 0.14 (L1H0) against 0.071 for the average head",
   },
   {
     id: 'probe c2',
@@ -257,7 +257,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "two-premises 64%; again one adjective reader (L0H0, 0.62 'flip', 0.88 'premise') with antonym score 0; best 0.21 (L1H0, patching 0.12) against 0.14 for the averaged head",
+    note: "two-premises 64%; again one adjective reader (L0H0, 0.62 'flip', 0.88 'premise') with antonym score 0; best 0.21 (L1H0, patching 0.12) against 0.14 for the average head",
   },
   {
     id: 'probe w5',
@@ -267,7 +267,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 0.52,
     latestTop1: 1,
-    note: "no: the adjective reader L0H0 (0.42 'flip', 0.77 'premise') has antonym score 0; the averaged head (0.32 after MLP0) beats every head (best: L1H1, 0.25); IOI only 52% at step 2,000",
+    note: "no: the adjective reader L0H0 (0.42 'flip', 0.77 'premise') has antonym score 0; the average head (0.32 after MLP0) beats every head (best: L1H1, 0.25); IOI only 52% at step 2,000",
   },
   {
     id: 'probe a1',
@@ -277,7 +277,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 0.57,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'the word form 85%, the antonym templates 57%; best antonym score after MLP0 0.46 (L1H0), equal to the averaged head\'s',
+    note: 'the word form 85%, the antonym templates 57%; best antonym score after MLP0 0.46 (L1H0), equal to the average head\'s',
   },
   {
     id: 'probe a2',
@@ -297,7 +297,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'the word form stayed at chance (46%); best antonym score after MLP0 0.21 against 0.29 for the averaged head',
+    note: 'the word form stayed at chance (46%); best antonym score after MLP0 0.21 against 0.29 for the average head',
   },
   {
     id: 'probe d2',
@@ -307,7 +307,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "the word form 100% (logit diff 5.5), written by one head, L1H2 (patching 0.93 'flip', 1.03 'premise' on the word form), yet its OV antonym score is 0.18 after MLP0 (0.25 from embeddings) against 0.21 (0.46) for the averaged head, and 0.41 against 0.55 with its real input (the residual at the premise's adjective): the antonym is formed across heads and MLPs, not in one OV circuit. Direct logit attribution by source position: L1H2 writes 4.19 of the 5.74 logit difference, all of it read from the ',' after the premise, where layer 0 has gathered the premise's adjective",
+    note: "the word form 100% (logit diff 5.5), written by one head, L1H2 (patching 0.93 'flip', 1.03 'premise' on the word form), yet its OV antonym score is 0.18 after MLP0 (0.25 from embeddings) against 0.21 (0.46) for the average head, and 0.41 against 0.55 with its real input (the residual at the premise's adjective): the antonym is formed across heads and MLPs, not in one OV circuit. Direct logit attribution by source position: L1H2 writes 4.19 of the 5.74 logit difference, all of it read from the ',' after the premise, where layer 0 has gathered the premise's adjective",
   },
   {
     id: 'probe q1',
@@ -317,7 +317,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "the word form 100% (logit diff 7.6), answered by L1H2 (patching 0.50 'flip', 0.84 'premise' on the word form) and MLP1 (direct logit attribution 2.4 and 2.0 of 7.6); L1H2 reads the query's name just before the answer, where layer 0 has gathered the premise, and its OV scores are 0 for antonym and 0 for copying after MLP0. The averaged head scores 0.61 after MLP0, above every head (best L1H1 0.54, patching 0.19)",
+    note: "the word form 100% (logit diff 7.6), answered by L1H2 (patching 0.50 'flip', 0.84 'premise' on the word form) and MLP1 (direct logit attribution 2.4 and 2.0 of 7.6); L1H2 reads the query's name just before the answer, where layer 0 has gathered the premise, and its OV scores are 0 for antonym and 0 for copying after MLP0. The average head scores 0.61 after MLP0, above every head (best L1H1 0.54, patching 0.19)",
   },
   {
     id: 'probe r1',
@@ -327,7 +327,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 0.995,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "the binomial is learned weakly (logit diff 1.2, 27 of 28 pairs right) and by MLPs, not a head: MLP1 0.79 and MLP2 0.87 of 1.20 by direct logit attribution, L1H1 -0.58; the comparison decision is again L0H3 (0.39 'flip', 0.94 'premise'); best antonym score after MLP0 0.14 (L0H0, patching 0.001) against 0.07 for the averaged head",
+    note: "the binomial is learned weakly (logit diff 1.2, 27 of 28 pairs right) and by MLPs, not a head: MLP1 0.79 and MLP2 0.87 of 1.20 by direct logit attribution, L1H1 -0.58; the comparison decision is again L0H3 (0.39 'flip', 0.94 'premise'); best antonym score after MLP0 0.14 (L0H0, patching 0.001) against 0.07 for the average head",
   },
   {
     id: 'probe s1',
@@ -337,7 +337,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "no: the word form 100% (logit diff 6.1) is decided by L1H0 and L0H0 (patching 0.73 and 0.70 'flip'), whose antonym scores are 0; L0H3 scores 0.86 after MLP0 but copies too (0.91) and the averaged head scores 0.82, so every OV circuit keeps the pair and none flips the side; L0H3's patching effect is 0.05",
+    note: "no: the word form 100% (logit diff 6.1) is decided by L1H0 and L0H0 (patching 0.73 and 0.70 'flip'), whose antonym scores are 0; L0H3 scores 0.86 after MLP0 but copies too (0.91) and the average head scores 0.82, so every OV circuit keeps the pair and none flips the side; L0H3's patching effect is 0.05",
   },
   {
     id: 'probe h2w',
@@ -347,7 +347,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "the closest yet on the default form, still not far above the average: L1H0 has the 2nd largest patching effect (0.37 'flip', after L0H0 0.94) and antonym score 0.61 after MLP0, but it copies too (0.74), as do L0H0, L0H1 and L1H1 (0.71-0.86), so the averaged head scores 0.46; the word form 97% (logit diff 6.1)",
+    note: "the closest yet on the default form, still not far above the average: L1H0 has the 2nd largest patching effect (0.37 'flip', after L0H0 0.94) and antonym score 0.61 after MLP0, but it copies too (0.74), as do L0H0, L0H1 and L1H1 (0.71-0.86), so the average head scores 0.46; the word form 97% (logit diff 6.1)",
   },
   {
     id: 'probe h2d',
@@ -357,7 +357,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 0.99,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "L0H0 decides (0.74 'flip', 0.89 'premise'); the best antonym score after MLP0 is L1H1's 0.25 against 0.036 for the averaged head, with the 3rd largest patching effect of 6 (0.24 'flip', 0.30 'premise'), but L1H1 copies the word in 74% of cases: a copier that sometimes ranks the partner, not an antonym head",
+    note: "L0H0 decides (0.74 'flip', 0.89 'premise'); the best antonym score after MLP0 is L1H1's 0.25 against 0.036 for the average head, with the 3rd largest patching effect of 6 (0.24 'flip', 0.30 'premise'), but L1H1 copies the word in 74% of cases: a copier that sometimes ranks the partner, not an antonym head",
   },
   {
     id: 'probe h2e',
@@ -367,7 +367,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "longer training makes every layer-0/1 head carry the adjective's pair (copying 0.77-0.88, antonym 0.25-0.46) and the averaged head follows, to 0.36; L0H0 decides (0.90 'flip', 0.95 'premise') with antonym score 0.25",
+    note: "longer training makes every layer-0/1 head carry the adjective's pair (copying 0.77-0.88, antonym 0.25-0.46) and the average head follows, to 0.36; L0H0 decides (0.90 'flip', 0.95 'premise') with antonym score 0.25",
   },
   {
     id: 'probe ao1',
@@ -377,6 +377,6 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "every task learned without MLPs (antonym templates logit diff 12.3; the word form 96% but logit diff only 0.6). Scores from token embeddings (no MLP0): L0H3 copies every comparative's pair, ranking both the word and its partner in the top 5 (copying 1.0, antonym 1.0), and the averaged head follows it to 1.0. The word form's deciders L0H1 (0.80 'flip') and L1H0 (0.62) score 0 and 0.57; the default form's decider L0H2 (1.0 'flip', 0.90 'premise') copies nothing",
+    note: "every task learned without MLPs (antonym templates logit diff 12.3; the word form 96% but logit diff only 0.6). Scores from token embeddings (no MLP0): L0H3 copies every comparative's pair, ranking both the word and its partner in the top 5 (copying 1.0, antonym 1.0), and the average head follows it to 1.0. The word form's deciders L0H1 (0.80 'flip') and L1H0 (0.62) score 0 and 0.57; the default form's decider L0H2 (1.0 'flip', 0.90 'premise') copies nothing",
   },
 ];
