@@ -17,6 +17,10 @@ export const METRIC_NAMES = ['logit-diff', 'kl'] as const;
 export const CORRELATION_Y = ['logit', 'attention'] as const;
 /** What copy scores feed a head's OV circuit: token embeddings, or the residual after MLP0 (the IOI paper's convention). */
 export const COPY_INPUTS = ['embed', 'mlp0'] as const;
+/** The study's convention (the IOI paper's input): after MLP0, or token embeddings when there is no MLP. */
+export function defaultCopyInput(attnOnly: boolean): (typeof COPY_INPUTS)[number] {
+  return attnOnly ? 'embed' : 'mlp0';
+}
 
 export const DISCOVERY_METHODS = ['acdc', 'eap', 'eap-ig', 'path-patching'] as const;
 export type DiscoveryMethod = (typeof DISCOVERY_METHODS)[number];

@@ -1,4 +1,5 @@
 /** Analyses as jobs, and the project's runs: list, open (with results), delete. */
+import { defaultCopyInput } from '../../../shared/api/analysisKinds';
 import { ApiError } from '../../../shared/api/errors';
 import type { ParamsOf } from '../../../shared/api/operations';
 import type { TaskItem } from '../../datasets';
@@ -58,8 +59,7 @@ export function analysisOptions(p: AnalysisParams, model: ModelService, itemCoun
     case 'correlation':
       return { layer: inRange(p.layer, 'layer', c.nLayer, 'layers'), head: inRange(p.head, 'head', c.nHead, 'heads per layer'), y: p.y ?? 'attention' };
     case 'copy-scores': {
-      // the study's convention: after MLP0 (the IOI paper's input), token embeddings where there is no MLP
-      const input = p.input ?? (c.attnOnly ? 'embed' : 'mlp0');
+      const input = p.input ?? defaultCopyInput(c.attnOnly);
       if (input === 'mlp0' && c.attnOnly) throw new ApiError('invalid_request', 'analysis.run: input "mlp0" needs an MLP in layer 0; the model is attention-only (use "embed")', 'params.input');
       return { k: p.k ?? 5, input, antonyms: p.antonyms ?? true };
     }

@@ -5,6 +5,7 @@
  * copying (bottom k) and antonym (its antonym lands in the top k), against the average head.
  */
 import { copyScores } from '../../analysis/copyScores';
+import { defaultCopyInput } from '../../../shared/api/analysisKinds';
 import { headCorrelation, type CorrelationResult } from '../../analysis/correlation';
 import { answerTokens, copyScoreCandidates } from '../../analysis/taskSource';
 import { headLabel, idOf, section, type SectionRunner } from '../context';
@@ -17,7 +18,7 @@ export const headsSection: SectionRunner = async (ctx) => {
   const correlations: CorrelationResult[] = [];
   for (const t of ctx.found.topHeads) correlations.push(await headCorrelation(model, ctx.batch, t.layer, t.head, { signal: ctx.signal, y: 'logit', side: 'clean' }));
   const { tokens, antonyms: pairs } = copyScoreCandidates(answerTokens(ctx.items, tokenizer), tokenizer, true);
-  const input = config.attnOnly ? 'embed' : 'mlp0';
+  const input = defaultCopyInput(config.attnOnly);
   const scores = await copyScores(model, tokens, { signal: ctx.signal, k: ctx.params.copyK, input, antonyms: pairs });
   const fromEmbed = input === 'embed' ? scores : await copyScores(model, tokens, { signal: ctx.signal, k: ctx.params.copyK, input: 'embed', antonyms: pairs });
   const antonym = scores.antonym;
