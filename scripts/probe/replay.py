@@ -1,6 +1,6 @@
 """PyTorch probe, part 2: replay a dump of scripts/probe/dump-batches.ts (same batches, same initial
 weights with 'ours', or GPT-2 init with 'gpt2') and print held-out top-1 every 250 steps.
-Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H attn_only=1 (drop every MLP) antonym=1 (OV antonym scores at the end)
+Options: steps=N lr=X wd=X answer_only=0|1 sched=cos|const heads=H attn_only=1 (drop every MLP) wd_mlp=X (weight decay of the MLP matrices) antonym=1 (OV antonym scores at the end)
 save=FILE (final weights as JSON; scripts/probe/to-model-dir.ts makes a model folder of them). Not part of install or tests."""
 import json, math, sys, time, torch, torch.nn.functional as F
 torch.manual_seed(0)
@@ -46,9 +46,11 @@ def fwd(ids):
     x = ln(x, P['ln_f.weight'], P['ln_f.bias'])
     return x @ P['wte.weight'].T
 if attn_only: P = {k: v for k, v in P.items() if not ('.mlp.' in k or '.ln_2.' in k)}
-decay = [v for k, v in P.items() if k.endswith('.weight') and ('c_attn' in k or 'c_proj' in k or 'c_fc' in k)]
-other = [v for k, v in P.items() if not any(v is d_ for d_ in decay)]
-opt = torch.optim.AdamW([{'params': decay, 'weight_decay': wd}, {'params': other, 'weight_decay': 0.0}], lr=lr0, betas=(0.9, 0.98), eps=1e-8)
+wd_mlp = float(opts.get('wd_mlp', wd))  # weight decay on the MLP matrices alone (default: wd)
+decay_mlp = [v for k, v in P.items() if k.endswith('.weight') and '.mlp.' in k]
+decay = [v for k, v in P.items() if k.endswith('.weight') and ('c_attn' in k or 'c_proj' in k or 'c_fc' in k) and '.mlp.' not in k]
+other = [v for k, v in P.items() if not any(v is d_ for d_ in decay + decay_mlp)]
+opt = torch.optim.AdamW([{'params': decay, 'weight_decay': wd}, {'params': decay_mlp, 'weight_decay': wd_mlp}, {'params': other, 'weight_decay': 0.0}], lr=lr0, betas=(0.9, 0.98), eps=1e-8)
 def evaluate(items):
     with torch.no_grad():
         by = {}
