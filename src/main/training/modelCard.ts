@@ -42,6 +42,14 @@ function row(cells: readonly (string | number)[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/** A Markdown table's header row and its separator. */
+function tableHead(columns: readonly string[]): string[] {
+  return [row(columns), row(columns.map(() => '---'))];
+}
+
+/** The columns of a group's statistics (statsRow) after its name. */
+const STATS_COLUMNS = ['n', 'top-1', 'mean logit diff', 'corrupted logit diff'];
+
 function statsRow(name: string, s: GroupStats): string {
   return row([name, s.n, pct(s.accuracy), num(s.meanLogitDiff), num(s.meanCorruptedLogitDiff)]);
 }
@@ -55,8 +63,7 @@ function optInSection(results: readonly OptInResult[], ev: ModelCardInput['evalP
     'Templates a dataset draws only when named by id (`dataset generate --template ID`). They were in the',
     'training mix; the rows above do not include them. Same protocol, seed and split.',
     '',
-    row(['template', 'n', 'top-1', 'mean logit diff', 'corrupted logit diff']),
-    row(['---', '---', '---', '---', '---']),
+    ...tableHead(['template', ...STATS_COLUMNS]),
     ...results.flatMap((res) => Object.entries(res.stats.templates).map(([t, s]) => statsRow(`${t} (${res.corruption})`, s))),
     '',
     'Reproduce:',
@@ -116,8 +123,7 @@ function runsSection(input: ModelCardInput): string[] {
     'probes replay the trainer\'s exact batches and initial weights in PyTorch (one thread): fast enough to try',
     'many recipes, and they showed that the data, not the trainer, kept earlier runs at chance.',
     '',
-    row(['run', 'trainer', 'recipe (what differs)', 'steps', 'antonym templates', 'IOI', 'latest', 'note']),
-    row(['---', '---', '---', '---', '---', '---', '---', '---']),
+    ...tableHead(['run', 'trainer', 'recipe (what differs)', 'steps', 'antonym templates', 'IOI', 'latest', 'note']),
     ...[...runs, thisRun].map(runTriedRow),
     '',
   ];
@@ -145,8 +151,7 @@ export function modelCard(input: ModelCardInput): string {
     '',
     '## Architecture',
     '',
-    row(['n_layer', 'n_head', 'd_model', 'd_head', 'd_mlp', 'n_positions', 'vocab', 'parameters']),
-    row(['---', '---', '---', '---', '---', '---', '---', '---']),
+    ...tableHead(['n_layer', 'n_head', 'd_model', 'd_head', 'd_mlp', 'n_positions', 'vocab', 'parameters']),
     row([c.nLayer, c.nHead, c.dModel, c.dHead, c.dMlp, c.nCtx, c.vocabSize, log.parameterCount.toLocaleString('en-US')]),
     '',
     `GPT-2 architecture: pre-LayerNorm blocks (eps ${c.lnEps}), ${c.activation} MLPs, learned position embeddings,`,
@@ -196,8 +201,7 @@ export function modelCard(input: ModelCardInput): string {
     '',
     '![training loss](loss-curve.svg)',
     '',
-    row(['steps', 'mean loss']),
-    row(['---', '---']),
+    ...tableHead(['steps', 'mean loss']),
     ...lossWindows(log.losses, 10).map(([from, to, mean]) => row([`${from}-${to}`, mean.toFixed(4)])),
     '',
     '## Held-out evaluation',
@@ -207,20 +211,17 @@ export function modelCard(input: ModelCardInput): string {
     'answer. Logit difference: logit(correct) - logit(incorrect) at the last position, clean prompt; corrupted:',
     'the same two tokens on the corrupted prompt.',
     '',
-    row(['task', 'n', 'top-1', 'mean logit diff', 'corrupted logit diff']),
-    row(['---', '---', '---', '---', '---']),
+    ...tableHead(['task', ...STATS_COLUMNS]),
     ...primary.map((p) => statsRow(`${p.task} (${p.corruption})`, p.stats)),
     '',
     '### Corrupted prompts, every corruption',
     '',
-    row(['task', 'corruption', 'clean logit diff', 'corrupted logit diff']),
-    row(['---', '---', '---', '---']),
+    ...tableHead(['task', 'corruption', 'clean logit diff', 'corrupted logit diff']),
     ...results.map((res) => row([res.task, res.corruption, num(res.stats.meanLogitDiff), num(res.stats.meanCorruptedLogitDiff)])),
     '',
     '### Per template',
     '',
-    row(['template', 'n', 'top-1', 'mean logit diff', 'corrupted logit diff']),
-    row(['---', '---', '---', '---', '---']),
+    ...tableHead(['template', ...STATS_COLUMNS]),
     ...primary.flatMap((p) => Object.entries(p.stats.templates).map(([t, s]) => statsRow(t, s))),
     '',
     ...optInSection(input.optInResults ?? [], ev),
