@@ -459,4 +459,14 @@ export const RUNS_TRIED: readonly RunTried[] = [
     latestTop1: 1,
     note: 'the antonym templates stay at chance (54.5%); every head of layers 0-1 copies the pair (average head 1.0)',
   },
+  {
+    id: 'probe h8d, h8w',
+    trainer: 'pytorch probe',
+    recipe: "8 heads per layer of width 8 (24 heads, so one head weighs less in the average head): the shipped recipe's batches for 2,200 steps (h8d), probe w1's for 5,000 (h8w)",
+    steps: 5000,
+    antonymTop1: 0.995,
+    ioiTop1: 1,
+    latestTop1: 1,
+    note: "no: h8d's decider L0H4 (0.64 'flip', 0.94 'premise') scores 0 for antonyms; its best, L1H0, 0.29 against 0.18 for the average head (patching 0.06). h8w learns the word form well (logit diff 5.8), decided by L1H4 (0.41 'flip'), antonym score 0; its best, L1H0, 0.36 against 0.21 (patching 0.05)",
+  },
 ];
