@@ -397,7 +397,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 1,
     ioiTop1: 1,
     latestTop1: 1,
-    note: "the only run where one head is both: L1H0 scores 0.50 for antonyms after MLP0 against 0.21 for the average head (copying 0.45) and has the largest patching effect on the word form (1.08 'flip', 0.27 'premise'); direct logit attribution by source position: it writes 0.39 of the word form's logit difference of 0.90, read from the premise's adjective itself. But it has no part in the default form (0.08; L1H3 0.84 and L0H2 0.46 decide), the word form's logit difference is small (0.9), and other seeds do not repeat it (probes w1s1, w1s2)",
+    note: "the only run where one head is both: L1H0 scores 0.50 for antonyms after MLP0 against 0.21 for the average head (copying 0.45) and has the largest patching effect on the word form under 'flip' (1.08, but over a small range: 'flip' moves that form's logit difference only from 0.83 to 0.52) and the 2nd under 'premise' (0.27, after L0H3's 0.59; 0.83 to -0.92); direct logit attribution by source position: it writes 0.39 of the word form's logit difference of 0.90, read from the premise's adjective itself. But it has no part in the default form (0.08; L1H3 0.84 and L0H2 0.46 decide), the word form's logit difference is small (0.9), and other seeds do not repeat it (probes w1s1, w1s2)",
   },
   {
     id: 'probe w1s1, w1s2',
