@@ -8,7 +8,9 @@ import { defaultTokenizerJson, defaultVocabulary, generate, toJsonl } from '../.
 import { writeModelDir } from '../../src/main/loader/modelDir';
 import { openModel } from '../../src/main/services/modelSession';
 import { activationPatching, encodeTaskItems } from '../../src/main/analysis';
+import { defaultCopyInput } from '../../src/shared/api/analysisKinds';
 import { runCli } from '../helpers/cli';
+import { writeTaskModel } from '../helpers/taskModel';
 import { makeTmpDir, removeTmpDirs } from '../helpers/hfFixtures';
 
 let dir: string;
@@ -114,6 +116,18 @@ describe('circuit-workbench analyze', () => {
     const listed = rows.map((row) => /L(\d+)H(\d+)/.exec(row)!).map((m) => Number(m[1]) * H + Number(m[2]));
     const byAntonym = json.antonym.map((_, i) => i).sort((a, b) => json.antonym[b] - json.antonym[a]).slice(0, 8);
     expect(listed.map((i) => json.antonym[i])).toEqual(byAntonym.map((i) => json.antonym[i]));
+  });
+
+  it('copy scores without --input read what the workbench and the study read (defaultCopyInput), on a model with MLPs and an attention-only one', async () => {
+    const plain = analyze('copy-scores', ['--task', 'comparison', '--n', '6', '--antonyms']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.data.input).toBe(defaultCopyInput(false));
+    const explicit = analyze('copy-scores', ['--task', 'comparison', '--n', '6', '--antonyms', '--input', defaultCopyInput(false)]);
+    expect(plain.data.antonym).toEqual(explicit.data.antonym);
+    const attnOnlyDir = await writeTaskModel(path.join(tmp, 'attn-only'), 5, { attn_only: true });
+    const attnOnly = runCli(['analyze', 'copy-scores', '--model', attnOnlyDir, '--task', 'comparison', '--n', '4', '--json']);
+    expect(attnOnly.code, attnOnly.stderr).toBe(0);
+    expect((attnOnly.json as { input: string }).input).toBe(defaultCopyInput(true));
   });
 
   it('errors name the problem: kind, option values, mixed lengths, bad dataset rows', async () => {

@@ -9,7 +9,7 @@ import { encodePrompt } from '../../main/services/prompt';
 import { openModel, type ModelSession } from '../../main/services/modelSession';
 import { modelDirFromOptions } from '../modelOption';
 import { attributionPatching, type AttributionPatchResult } from '../../main/analysis/attribution/atpStar';
-import { COPY_INPUTS, PATCH_METHOD_NAMES } from '../../shared/api/analysisKinds';
+import { COPY_INPUTS, defaultCopyInput, PATCH_METHOD_NAMES } from '../../shared/api/analysisKinds';
 import { CliError, MODEL_OPTION, optionalInt, type CommandResult, type Command, type OptionValues } from '../command';
 
 const KINDS = ['logit-diff', 'logit-lens', 'dla', 'patch', 'attention', 'correlation', 'copy-scores', 'congruence', 'neuroscope', 'track-tokens'] as const;
@@ -197,7 +197,8 @@ const RUNNERS: Record<Kind, (ctx: Context) => Promise<CommandResult>> = {
     const words = list(values, 'tokens');
     const base = words.length > 0 ? words.map((w) => wordToken(session.tokenizer, w)) : answerTokens(await items(ctx), session.tokenizer);
     const { tokens, antonyms: pairs } = copyScoreCandidates(base, session.tokenizer, values.antonyms === true);
-    const input = oneOf<analysis.CopyInput>(values, 'input', COPY_INPUTS, 'embed');
+    // the workbench's and the study's default: after MLP0 (the IOI paper's input), embeddings when there is no MLP
+    const input = oneOf<analysis.CopyInput>(values, 'input', COPY_INPUTS, defaultCopyInput(session.model.config.attnOnly));
     const r = await analysis.copyScores(session.model, tokens, { ...ctx, k: optionalInt(values, 'k', 5), input, antonyms: pairs });
     const H = r.shape[1];
     // with antonym pairs the question is which head is the antonym head: rank by that score
