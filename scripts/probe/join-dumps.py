@@ -1,6 +1,6 @@
 """PyTorch probe, curriculum phases: join the first NA batches of dump A and the first NB of dump B
 (two runs of scripts/probe/dump-batches.ts with the same seed and architecture, so the same initial
-weights) into one dump OUT that replay.py trains on. Probe w1 of the runs tried:
+weights) into one dump OUT that replay.py trains on. Probe f1 of the runs tried:
   npx tsx scripts/probe/dump-batches.ts word-only.json A; npx tsx scripts/probe/dump-batches.ts mix.json B
   python3 scripts/probe/join-dumps.py A 1000 B 4000 OUT; cd OUT && python3 ../scripts/probe/replay.py . ours sched=cos
 Not part of install or tests."""

@@ -13,6 +13,11 @@ import { RUNS_TRIED } from '../../src/main/training/runsTried';
 const resources = join(__dirname, '..', '..', 'resources');
 
 describe('model cards list the runs tried', () => {
+  it('each run has its own id (notes and the README name runs by id)', () => {
+    const ids = RUNS_TRIED.map((run) => run.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
   for (const name of Object.keys(BUNDLED_RECIPES)) {
     it(`${name}/MODEL_CARD.md has one row per RUNS_TRIED entry, in order, then this model's`, () => {
       const lines = readFileSync(join(resources, name, 'MODEL_CARD.md'), 'utf8').split('\n');
