@@ -457,7 +457,7 @@ export const RUNS_TRIED: readonly RunTried[] = [
     antonymTop1: 0.545,
     ioiTop1: 1,
     latestTop1: 1,
-    note: 'the antonym templates stay at chance (54.5%); every head of layers 0-1 copies the pair (average head 1.0)',
+    note: 'the antonym templates stay at chance (54.5%); every head of layers 0-1 copies the adjective (copying 0.70-1.0), most rank its partner too, and the average head scores 1.0 for antonyms',
   },
   {
     id: 'probe h8d, h8w',
