@@ -125,7 +125,7 @@ export const METRIC_DEFINITIONS = {
   'copy-score.copying': {
     label: 'Copy score',
     definition: 'Fraction of candidate tokens that a head\'s OV circuit maps to themselves among its top k logits.',
-    formula: 'fraction of tokens t with t in top-k of (LN(x_t) W_V^h W_O^h) W_U; x_t = W_E[t] (input embed) or W_E[t] + MLP0(W_E[t]) (input mlp0)',
+    formula: 'fraction of tokens t with t in top-k of (LN(x_t) W_V^h W_O^h) W_U; x_t = W_E[t] (input embed) or W_E[t] + MLP0(LN2(W_E[t])) (input mlp0, attention ignored)',
     unit: 'fraction of candidate tokens',
     relativeTo: 'chance = k / vocabulary size; the average head is the baseline',
     better: 'higher',
