@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/main/engine/tf';
 import { copyScores } from '../../src/main/analysis/copyScores';
+import { defaultCopyInput } from '../../src/shared/api/analysisKinds';
 import { headCorrelation } from '../../src/main/analysis/correlation';
 import { batchFromTokens } from '../../src/main/analysis/promptBatch';
 import { randomModel, startBackend, tinyConfig } from '../helpers/engine';
@@ -36,40 +37,65 @@ describe('OV copy scores', () => {
     expect(r.antonym).toHaveLength(H);
   });
 
-  it('matches a Float64 computation of ranks on a random LayerNorm model (embed input)', async () => {
+  it('matches a Float64 computation of ranks on a random LayerNorm model, from embeddings and from the residual after MLP0', async () => {
     const config = tinyConfig({ n_layer: 2, n_head: 2, n_embd: 12, vocab_size: 30 });
     const { model, params } = randomModel(config, 17, 0.5);
-    const tokens = [3, 5, 8, 13, 21, 29];
-    const k = 3;
-    const r = await copyScores(model, tokens, { k });
+    const tokens = Array.from({ length: config.vocabSize }, (_, t) => t);
+    const k = 1;
     const D = config.dModel;
+    const M = config.dMlp;
     const dh = config.dHead;
-    const wte = params.get('wte.weight')!.data;
-    const norm = (x: number[], w: Float32Array) => {
-      const m = x.reduce((a, b) => a + b, 0) / D;
-      const s = Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / D + config.lnEps);
-      return x.map((v, i) => ((v - m) / s) * w[i]);
+    const get = (name: string): Float32Array => params.get(name)!.data;
+    const wte = get('wte.weight');
+    const norm = (x: number[], w: Float32Array, b?: Float32Array) => {
+      const m = x.reduce((a, v) => a + v, 0) / D;
+      const s = Math.sqrt(x.reduce((a, v) => a + (v - m) ** 2, 0) / D + config.lnEps);
+      return x.map((v, i) => ((v - m) / s) * w[i] + (b ? b[i] : 0));
     };
-    for (let l = 0; l < 2; l++) {
-      const cAttn = params.get(`h.${l}.attn.c_attn.weight`)!.data;
-      const wO = params.get(`h.${l}.attn.c_proj.weight`)!.data;
-      for (let h = 0; h < 2; h++) {
-        let copies = 0;
-        for (const t of tokens) {
-          const x = norm(Array.from(wte.subarray(t * D, (t + 1) * D)), params.get(`h.${l}.ln_1.weight`)!.data);
-          const v = Array.from({ length: dh }, (_, i) => x.reduce((s, xv, d) => s + xv * cAttn[d * 3 * D + 2 * D + h * dh + i], 0));
-          const out = Array.from({ length: D }, (_, d) => v.reduce((s, vv, i) => s + vv * wO[(h * dh + i) * D + d], 0));
-          const y = norm(out, params.get('ln_f.weight')!.data);
-          const logits = Array.from({ length: config.vocabSize }, (_, u) => dot(y, Array.from(wte.subarray(u * D, (u + 1) * D))));
-          if (logits.filter((z) => z > logits[t]).length < k) copies++;
+    const geluNew = (z: number) => 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
+    const embedding = (t: number) => Array.from(wte.subarray(t * D, (t + 1) * D));
+    // x + MLP0(LN2(x)) with every bias, attention ignored
+    const afterMlp0 = (t: number) => {
+      const x = embedding(t);
+      const n = norm(x, get('h.0.ln_2.weight'), get('h.0.ln_2.bias'));
+      const wFc = get('h.0.mlp.c_fc.weight');
+      const wOut = get('h.0.mlp.c_proj.weight');
+      const hidden = Array.from({ length: M }, (_, j) => geluNew(n.reduce((s, v, d) => s + v * wFc[d * M + j], get('h.0.mlp.c_fc.bias')[j])));
+      return x.map((v, d) => v + hidden.reduce((s, hv, j) => s + hv * wOut[j * D + d], get('h.0.mlp.c_proj.bias')[d]));
+    };
+    expect(config.activation).toBe('gelu_new');
+    for (const [input, residual] of [['embed', embedding], ['mlp0', afterMlp0]] as const) {
+      const r = await copyScores(model, tokens, { k, input });
+      expect(r.input).toBe(input);
+      for (let l = 0; l < 2; l++) {
+        const cAttn = get(`h.${l}.attn.c_attn.weight`);
+        const wO = get(`h.${l}.attn.c_proj.weight`);
+        for (let h = 0; h < 2; h++) {
+          let copies = 0;
+          for (const t of tokens) {
+            const x = norm(residual(t), get(`h.${l}.ln_1.weight`));
+            const v = Array.from({ length: dh }, (_, i) => x.reduce((s, xv, d) => s + xv * cAttn[d * 3 * D + 2 * D + h * dh + i], 0));
+            const out = Array.from({ length: D }, (_, d) => v.reduce((s, vv, i) => s + vv * wO[(h * dh + i) * D + d], 0));
+            const y = norm(out, get('ln_f.weight'));
+            const logits = Array.from({ length: config.vocabSize }, (_, u) => dot(y, embedding(u)));
+            if (logits.filter((z) => z > logits[t]).length < k) copies++;
+          }
+          expect(r.copying[l * 2 + h], `${input} L${l}H${h}`).toBeCloseTo(copies / tokens.length, 10);
         }
-        expect(r.copying[l * 2 + h], `L${l}H${h}`).toBeCloseTo(copies / tokens.length, 10);
       }
     }
-    const viaMlp = await copyScores(model, tokens, { k, input: 'mlp0' });
-    expect(viaMlp.input).toBe('mlp0');
-    expect(viaMlp.convention).toMatch(/MLP0/);
     model.dispose();
+  });
+
+  it('reads what the workbench, the CLI and the study read when no input is named (defaultCopyInput)', async () => {
+    const config = tinyConfig({ n_layer: 1, n_head: 2, n_embd: 12, vocab_size: 30 });
+    const { model } = randomModel(config, 5, 0.5);
+    const tokens = [3, 5, 8, 13, 21, 29];
+    const plain = await copyScores(model, tokens, { k: 3 });
+    expect(plain.input).toBe(defaultCopyInput(false));
+    expect(plain.copying).toEqual((await copyScores(model, tokens, { k: 3, input: defaultCopyInput(false) })).copying);
+    model.dispose();
+    expect((await copyScores(hb.model, candidates, { k: 5 })).input).toBe(defaultCopyInput(true));
   });
 
   it('refuses what it cannot compute, with the reason', async () => {

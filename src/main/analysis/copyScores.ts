@@ -12,7 +12,7 @@
  * - antonym: for antonym pairs (a, b), fraction of both directions where the partner is in the top k.
  * The average head (the OV matrices of all heads averaged) gives the baseline; chance is k / V.
  */
-import type { COPY_INPUTS } from '../../shared/api/analysisKinds';
+import { defaultCopyInput, type COPY_INPUTS } from '../../shared/api/analysisKinds';
 import type { HookedGPT2 } from '../engine/model';
 import { activate } from '../engine/layers';
 import { tf, type Tensor } from '../engine/tf';
@@ -23,6 +23,7 @@ export type CopyInput = (typeof COPY_INPUTS)[number];
 
 export interface CopyScoreOptions extends AnalysisOptions {
   k?: number;
+  /** Default: defaultCopyInput (after MLP0, or embeddings on an attention-only model), as the workbench, CLI and study read. */
   input?: CopyInput;
   antonyms?: readonly (readonly [number, number])[];
 }
@@ -51,7 +52,7 @@ export interface CopyScoreResult {
 export async function copyScores(model: HookedGPT2, tokens: readonly number[], opts: CopyScoreOptions = {}): Promise<CopyScoreResult> {
   const c = model.config;
   const k = opts.k ?? 5;
-  const input = opts.input ?? 'embed';
+  const input = opts.input ?? defaultCopyInput(c.attnOnly);
   if (tokens.length === 0) throw new AnalysisError('copy scores need at least one candidate token');
   for (const t of tokens) if (!Number.isInteger(t) || t < 0 || t >= c.vocabSize) throw new AnalysisError(`candidate token id ${t} is outside the vocabulary (0..${c.vocabSize - 1})`);
   if (!Number.isInteger(k) || k < 1 || k > c.vocabSize) throw new AnalysisError(`k must be an integer in 1..${c.vocabSize}, got ${k}`);
