@@ -11,7 +11,7 @@ export interface RunTried {
   /** What differs from the shipped recipe, in its own words. */
   recipe: string;
   steps: number;
-  /** Held-out top-1 on the antonym-dependent comparison templates; null when not measured. */
+  /** Held-out top-1 on the antonym-dependent comparison templates; null when not measured, or for a sweep of seeds (its note gives the spread). */
   antonymTop1: number | null;
   ioiTop1: number | null;
   latestTop1: number | null;
@@ -468,5 +468,15 @@ export const RUNS_TRIED: readonly RunTried[] = [
     ioiTop1: 1,
     latestTop1: 1,
     note: "no: h8d's decider L0H4 (0.64 'flip', 0.94 'premise') scores 0 for antonyms; its best, L1H0, 0.29 against 0.18 for the average head (patching 0.06). h8w learns the word form well (logit diff 5.8), decided by L1H4 (0.41 'flip'), antonym score 0; its best, L1H0, 0.36 against 0.21 (patching 0.05)",
+  },
+  {
+    id: 'probe seeds 101-116',
+    trainer: 'pytorch probe',
+    recipe: 'the shipped recipe with recipe seeds 101 to 116 (their own batches and initial weights): is an antonym head among the largest patching effects on any seed?',
+    steps: 2200,
+    antonymTop1: null,
+    ioiTop1: null,
+    latestTop1: 1,
+    note: "no seed has one. The head with the largest patching effect on the default form ('flip' or 'premise') scores at most 0.14 for antonyms after MLP0, and 0 in 9 of 16; the best antonym head of each seed scores 0.07-0.36 (median 0.18) and is 2nd-4th by patching in 7 seeds, but never 3 times the average head while among the top 3 (closest: seed 116, L1H3 0.36 against 0.14, 4th, copying 0.72). The recipe itself is seed-dependent: the antonym templates reach 95% held-out top-1 in 11 of 16 seeds (the rest 48-92.5%), IOI 99% at step 2,000 in 13 (seed 106: 52%), latest subject 100% in all",
   },
 ];
