@@ -6,6 +6,7 @@
  * the live backend's info to `info`, the status bar and Diagnostics.
  */
 import { tf } from './tf';
+import { installFastTransposedMatMul } from './wasmMatMul';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -97,6 +98,7 @@ async function tryStart(name: BackendName, importer: ModuleImporter): Promise<St
     const attempt = await importOptional('@tensorflow/tfjs-backend-wasm', importer);
     if (!attempt.loaded) return { failures: attempt.failure ? [attempt.failure] : [] };
     if (!(await tf.setBackend('wasm'))) return { failures };
+    installFastTransposedMatMul();
     return { info: { name, provider: '@tensorflow/tfjs-backend-wasm', gpu: false, memoryLimitBytes: WASM_HEAP_BYTES }, failures };
   }
   if (!(await tf.setBackend('cpu'))) return { failures };
