@@ -10,8 +10,9 @@
  * --card-only re-evaluates the model already in the output directory and rewrites MODEL_CARD.md
  * and loss-curve.svg from its training-log.json (left unchanged), without training.
  * --workers N computes each step's gradient on N threads (data-parallel, training/gradientPool.ts):
- * faster on N free cores, equal to the one-thread run up to float rounding (not bit for bit, so
- * the shipped weights are reproduced with the default, 1).
+ * faster on N free cores, equal to the one-thread run up to float rounding, not bit for bit. The
+ * one-thread run itself gives the shipped weights up to float rounding since the wasm kernels'
+ * summation order changed (engine/wasmMatMul.ts; docs/performance.md section 12).
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
