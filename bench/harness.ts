@@ -23,6 +23,7 @@ export async function time(body: () => Promise<void>, runs = 3): Promise<Timing>
 /** Peak tensor memory (bytes) the backend reports while running a synchronous body. */
 export async function peakTensorBytes(body: () => tf.TensorContainer): Promise<number> {
   const info = await tf.profile(() => body());
+  tf.dispose(info.result as tf.TensorContainer); // profile hands back what body returned
   return info.peakBytes;
 }
 
