@@ -35,11 +35,11 @@ function swapLastTwo(rank: number): number[] {
 }
 
 /** Register the wrapper over the wasm BatchMatMul kernel; a no-op when already done or when wasm is not registered. */
-export function installFastTransposedMatMul(): boolean {
-  if (installed) return true;
+export function installFastTransposedMatMul(): void {
+  if (installed) return;
   const original = tf.getKernel(BATCH_MAT_MUL, BACKEND);
   const transpose = tf.getKernel(TRANSPOSE, BACKEND);
-  if (!original || !transpose) return false;
+  if (!original || !transpose) return;
   const fastTransposedBatchMatMul: tf.KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
@@ -72,5 +72,4 @@ export function installFastTransposedMatMul(): boolean {
   tf.unregisterKernel(BATCH_MAT_MUL, BACKEND);
   tf.registerKernel({ kernelName: BATCH_MAT_MUL, backendName: BACKEND, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc, kernelFunc: fastTransposedBatchMatMul });
   installed = true;
-  return true;
 }
