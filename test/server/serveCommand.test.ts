@@ -19,22 +19,31 @@ afterAll(async () => {
   await removeTmpDirs();
 });
 
-/** Start serve and collect its output until it prints the link (or exits). */
-function serve(args: string[]): Promise<{ child: ChildProcess; stdout: string; stderr: string; code: number | null }> {
+/**
+ * Start serve and collect its output until it prints the link (or exits). stdout and stderr are
+ * separate pipes, so a warning written before the link can arrive after it: with `stderrUntil`,
+ * also wait for stderr to match.
+ */
+function serve(args: string[], stderrUntil?: RegExp): Promise<{ child: ChildProcess; stdout: string; stderr: string; code: number | null }> {
   const child = spawn(process.execPath, [TSX, join(ROOT, 'src/server/index.ts'), ...args], { cwd: ROOT, env: { ...process.env, CWB_BACKEND: 'cpu' } });
   started.push(child);
   let stdout = '';
   let stderr = '';
   return new Promise((done) => {
     const timer = setTimeout(() => done({ child, stdout, stderr, code: null }), 90_000);
+    const check = (): void => {
+      if (!/^Open \S+/m.test(stdout) || (stderrUntil && !stderrUntil.test(stderr))) return;
+      clearTimeout(timer);
+      done({ child, stdout, stderr, code: null });
+    };
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString();
-      if (/^Open \S+/m.test(stdout)) {
-        clearTimeout(timer);
-        done({ child, stdout, stderr, code: null });
-      }
+      check();
     });
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      check();
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       done({ child, stdout, stderr, code });
@@ -61,7 +70,7 @@ describe('npm run serve', () => {
     writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>w</title>');
     const data = await makeTmpDir('cwb-serve-cmd-data-');
     const extra = await makeTmpDir('cwb-serve-cmd-extra-');
-    const run = await serve(['--host', '0.0.0.0', '--port', '0', '--renderer', renderer, '--data-dir', data, '--model', model, '--allow-host', 'box.lan', '--allow-dir', extra]);
+    const run = await serve(['--host', '0.0.0.0', '--port', '0', '--renderer', renderer, '--data-dir', data, '--model', model, '--allow-host', 'box.lan', '--allow-dir', extra], /^warning: .*\n/m);
     expect(run.code, run.stderr).toBeNull();
     expect(run.stderr).toMatch(/warning: listening on 0\.0\.0\.0, not loopback.*plain HTTP.*--tls-cert and --tls-key.*--allow-host/);
     expect(run.stdout).toContain(`File operations are confined to: ${data}, ${extra}`);
