@@ -175,6 +175,13 @@ describe('heads patching on a pool of worker threads', () => {
       const controller = new AbortController();
       const cancelled = activationPatching(model, batch, { target: 'heads', workers: 2, signal: controller.signal, onProgress: () => controller.abort() });
       await expect(cancelled).rejects.toThrow(/cancel/i);
+      // an abort that lands while the workers still start (no step reported yet): the workers it
+      // terminates must not turn the cancel into "worker stopped" (CI once saw exactly that)
+      const early = new AbortController();
+      const startedAt = Date.now();
+      setTimeout(() => early.abort(), 20);
+      const onTimer = activationPatching(model, batch, { target: 'heads', workers: 2, signal: early.signal, onProgress: () => expect.fail(`a step was reported ${Date.now() - startedAt} ms in, before the abort`) });
+      await expect(onTimer).rejects.toThrow(/cancel/i);
       expect(tf.memory().numTensors).toBe(before);
     } finally {
       model.dispose();

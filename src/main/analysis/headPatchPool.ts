@@ -20,7 +20,7 @@ import { shareParams, type SharedParams } from '../engine/sharedParams';
 import { startPoolWorker } from '../jobs/poolWorker';
 import type { HeadPatchGroupResult } from './headPatching';
 import type { MetricKind } from './metrics';
-import { AnalysisError, type Progress } from './progress';
+import { AnalysisError, cancelledError, type Progress } from './progress';
 import type { PromptGroup } from './promptBatch';
 
 
@@ -119,7 +119,8 @@ export async function patchHeadsInPool(model: HookedGPT2, g: PromptGroup, direct
           } else fail(new AnalysisError(`head-patching worker ${i + 1}: ${m.message}`));
         });
         w.on('error', fail);
-        w.on('exit', (code) => fail(new AnalysisError(`head-patching worker ${i + 1} stopped (exit code ${code}) before it finished`)));
+        // a worker that cancellation terminated stops too: that is the cancel, not a failure
+        w.on('exit', (code) => fail(signal?.aborted ? cancelledError() : new AnalysisError(`head-patching worker ${i + 1} stopped (exit code ${code}) before it finished`)));
       }),
   );
   const onAbort = (): void => stopAll();

@@ -14,12 +14,15 @@ export class AnalysisError extends Error {
   }
 }
 
+/** The error every cancelled analysis rejects with. */
+export function cancelledError(): Error {
+  const err = new Error('the analysis was cancelled');
+  err.name = 'AbortError';
+  return err;
+}
+
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    const err = new Error('the analysis was cancelled');
-    err.name = 'AbortError';
-    throw err;
-  }
+  if (signal?.aborted) throw cancelledError();
 }
 
 /** Counts units of work, reports them and checks for cancellation before each one. */
